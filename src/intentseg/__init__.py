@@ -1,0 +1,3 @@
+"""intentseg: intent-based user segmentation."""
+
+__version__ = "0.1.0"

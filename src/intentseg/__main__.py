@@ -1,0 +1,3 @@
+from intentseg.cli import main
+
+main()

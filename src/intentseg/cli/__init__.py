@@ -1,0 +1,17 @@
+"""The ``intentseg`` command line: thin commands over the library.
+
+Each command module registers its commands on :data:`app`; errors are converted once, here, at the edge.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from .app import app, run_app
+
+# Command modules register themselves on import (one module per command group).
+from . import generate as _generate  # noqa: F401,E402
+
+
+def main() -> None:
+    run_app(sys.argv[1:])

@@ -1,0 +1,67 @@
+"""The Typer application and the one place errors become messages and exit codes."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import typer
+from rich.console import Console
+
+from ..errors import IntentsegError
+
+# Typer vendors click; its ClickException is the base of usage errors.
+_ClickException = typer.BadParameter.__mro__[2]
+
+app = typer.Typer(
+    name="intentseg",
+    help="Intent-based user segmentation: features in SQL inside your warehouse, named K-Means segments, reports.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console(stderr=True)
+out = Console(highlight=False, soft_wrap=True)
+
+_state: dict[str, Any] = {"debug": False}
+
+
+@app.callback()
+def _root(
+    debug: bool = typer.Option(False, "--debug", help="Show full tracebacks on error."),
+) -> None:
+    _state["debug"] = debug
+
+
+def print_json(obj: Any) -> None:
+    """Print one JSON object on stdout (for ``--json``)."""
+    sys.stdout.write(json.dumps(obj, default=str, indent=2) + "\n")
+
+
+def run_app(argv: list[str]) -> None:
+    """Run the CLI; convert intentseg errors into ``Error: …`` and their exit codes."""
+    debug = "--debug" in argv
+    try:
+        app(args=argv, standalone_mode=False)
+    except IntentsegError as exc:
+        if debug:
+            console.print_exception()
+        console.print(f"[bold red]Error:[/] {exc.message}", markup=True, highlight=False)
+        if exc.hint:
+            console.print(f"  [bold]Fix:[/] {exc.hint}", markup=True, highlight=False)
+        sys.exit(exc.exit_code)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        console.print("Aborted.")
+        sys.exit(130)
+    except _ClickException as exc:  # usage errors: unknown option, bad value, missing argument
+        exc.show()
+        sys.exit(2 if exc.exit_code == 2 else exc.exit_code)
+    except Exception:
+        if debug:
+            raise
+        console.print_exception(max_frames=3)
+        console.print("[bold red]Internal error[/] (a bug in intentseg). Rerun with --debug and report it.")
+        sys.exit(1)

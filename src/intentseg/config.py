@@ -1,0 +1,185 @@
+"""Typed settings: flag > environment > config file > default.
+
+A config file is TOML (``intentseg init`` writes a commented example). Environment variables are
+``INTENTSEG_WAREHOUSE`` and ``INTENTSEG_<SECTION>__<KEY>`` (e.g. ``INTENTSEG_SEGMENT__K=5``). Unknown keys
+and bad values fail with the key, the value given and what is allowed.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .errors import ConfigError
+from .schema import SOURCES, SourceMapping
+
+DEFAULT_WAREHOUSE = "duckdb:///intentseg.duckdb"
+ENV_PREFIX = "INTENTSEG_"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class SourceSettings(_Section):
+    table: str | None = Field(None, description="table (or file stem) holding this source")
+    columns: dict[str, str] = Field(default_factory=dict, description="canonical column -> your column")
+
+
+class IngestSettings(_Section):
+    time_spent_cap_s: float = Field(
+        6 * 3600, gt=0, description="rows with a time_spent above this go to quarantine (seconds)"
+    )
+    user_id_type: Literal["int", "string"] = "int"
+    batch_rows: int = Field(200_000, ge=1000, description="rows read and written per batch")
+
+
+class FeatureSettings(_Section):
+    session_gap_minutes: int = Field(30, ge=1, description="inactivity that starts a new session")
+    duration_cap_s: float = Field(
+        1800, gt=0, description="durations above this are capped (not dropped) before averaging"
+    )
+    since: str | None = Field(None, description="only events at or after this time (ISO 8601)")
+    until: str | None = Field(None, description="only events before this time (ISO 8601)")
+    reference_time: str | None = Field(
+        None, description="recency is measured to this time; default: the latest event"
+    )
+    output_table: str = "user_features"
+
+
+class SegmentSettings(_Section):
+    k: int | Literal["auto"] = "auto"
+    k_range: tuple[int, int] = (2, 10)
+    features: list[str] | None = None
+    random_state: int = 0
+    n_init: int = Field(10, ge=1)
+    scaler: Literal["robust", "standard"] = "robust"
+    names: dict[str, str] = Field(default_factory=dict, description="segment id -> your name")
+
+    @field_validator("k")
+    @classmethod
+    def _k_at_least_2(cls, v: Any) -> Any:
+        if isinstance(v, int) and not 2 <= v <= 30:
+            raise ValueError("k must be 'auto' or a whole number from 2 to 30")
+        return v
+
+    @model_validator(mode="after")
+    def _range(self) -> "SegmentSettings":
+        lo, hi = self.k_range
+        if not 2 <= lo <= hi <= 30:
+            raise ValueError("k_range must be [low, high] with 2 <= low <= high <= 30")
+        return self
+
+
+class OutputSettings(_Section):
+    user_segments: str = "user_segments"
+    segment_profiles: str = "segment_profiles"
+    segment_runs: str = "segment_runs"
+    user_segment_history: str = "user_segment_history"
+    query_intents: str = "query_intents"
+
+
+class Settings(_Section):
+    warehouse: str = DEFAULT_WAREHOUSE
+    sources: dict[str, SourceSettings] = Field(default_factory=dict)
+    ingest: IngestSettings = Field(default_factory=IngestSettings)
+    features: FeatureSettings = Field(default_factory=FeatureSettings)
+    segment: SegmentSettings = Field(default_factory=SegmentSettings)
+    output: OutputSettings = Field(default_factory=OutputSettings)
+
+    @field_validator("sources")
+    @classmethod
+    def _known_sources(cls, v: dict[str, SourceSettings]) -> dict[str, SourceSettings]:
+        unknown = sorted(set(v) - set(SOURCES))
+        if unknown:
+            raise ValueError(f"unknown source(s) {unknown}; allowed: {sorted(SOURCES)}")
+        return v
+
+    def mapping(self, source: str) -> SourceMapping:
+        s = self.sources.get(source) or SourceSettings()
+        return SourceMapping(source, s.table, dict(s.columns))
+
+    def mappings(self) -> dict[str, SourceMapping]:
+        return {name: self.mapping(name) for name in SOURCES}
+
+
+def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _env_layer(environ: dict[str, str]) -> dict[str, Any]:
+    layer: dict[str, Any] = {}
+    for name, value in environ.items():
+        if not name.startswith(ENV_PREFIX) or name == "INTENTSEG_CONFIG":
+            continue
+        path = name[len(ENV_PREFIX):].lower().split("__")
+        if path[0] not in Settings.model_fields:
+            continue  # other INTENTSEG_* variables (test URLs, …) are not settings
+        node = layer
+        for part in path[:-1]:
+            node = node.setdefault(part, {})
+        node[path[-1]] = _parse_env_value(value)
+    return layer
+
+
+def _parse_env_value(value: str) -> Any:
+    """Environment values are TOML values when they parse as such (5, [2, 8], true), else strings."""
+    try:
+        return tomllib.loads(f"v = {value}")["v"]
+    except tomllib.TOMLDecodeError:
+        return value
+
+
+def _describe(error: dict[str, Any], data: dict[str, Any]) -> str:
+    key = ".".join(str(p) for p in error["loc"])
+    given = error.get("input")
+    allowed = error["msg"]
+    if error["type"] == "extra_forbidden":
+        parent = error["loc"][:-1]
+        model: Any = Settings
+        for part in parent:
+            field = model.model_fields.get(str(part)) if hasattr(model, "model_fields") else None
+            model = field.annotation if field is not None else None
+        known = sorted(model.model_fields) if hasattr(model, "model_fields") else []
+        return f"unknown key {key!r}; allowed here: {', '.join(known)}"
+    return f"{key} = {given!r}: {allowed}"
+
+
+def load_settings(
+    config: str | Path | None = None,
+    overrides: dict[str, Any] | None = None,
+    environ: dict[str, str] | None = None,
+) -> Settings:
+    """Build settings from defaults, a TOML file, the environment and explicit overrides (flags)."""
+    environ = dict(os.environ if environ is None else environ)
+    data: dict[str, Any] = {}
+    config = config or environ.get("INTENTSEG_CONFIG")
+    where = "settings"
+    if config:
+        path = Path(config)
+        where = str(path)
+        if not path.is_file():
+            raise ConfigError(f"Config file {path} not found.", hint="Create one with `intentseg init`.")
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{path}: not valid TOML ({exc}).", hint="Fix the syntax at that line.") from exc
+    data = _deep_merge(data, _env_layer(environ))
+    data = _deep_merge(data, {k: v for k, v in (overrides or {}).items() if v is not None})
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(_describe(e, data) for e in exc.errors())
+        raise ConfigError(
+            f"{where}: {problems}.", hint="Correct the key or value (see `intentseg init` for every key)."
+        ) from None

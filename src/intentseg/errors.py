@@ -1,0 +1,75 @@
+"""One small exception class per user-facing condition.
+
+Library code raises these; the CLI converts them once, at the edge, into ``Error: <message>`` and the
+exit code below. Every message says what went wrong *and* what to do about it.
+
+Exit codes (stable, for schedulers):
+    0  ok
+    1  internal error (a bug: please report it with ``--debug`` output)
+    2  bad input or configuration (files, columns, config keys, model files, options)
+    3  warehouse unreachable (server down, wrong password, unknown database, driver not installed)
+    4  warehouse query failed (missing table, SQL error inside the warehouse)
+"""
+
+from __future__ import annotations
+
+
+class IntentsegError(Exception):
+    """Base class for every error intentseg reports to a user."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        self.message = message
+        self.hint = hint
+        super().__init__(f"{message}\n  Fix: {hint}" if hint else message)
+
+
+class ConfigError(IntentsegError):
+    """A configuration key or value is wrong."""
+
+    exit_code = 2
+
+
+class InputError(IntentsegError):
+    """An input file, option or model file cannot be used."""
+
+    exit_code = 2
+
+
+class MissingColumnError(InputError):
+    """A required column is absent from a file or table."""
+
+
+class ModelFileError(InputError):
+    """A saved model file is unreadable, from an unknown version, or incomplete."""
+
+
+class NotFittedError(IntentsegError):
+    """A segmenter was used before ``fit``."""
+
+    exit_code = 2
+
+
+class WarehouseUnavailable(IntentsegError):
+    """The warehouse cannot be reached or refuses the connection."""
+
+    exit_code = 3
+
+
+class DriverMissing(WarehouseUnavailable):
+    """The Python driver for a warehouse URL is not installed."""
+
+
+class WarehouseQueryError(IntentsegError):
+    """The warehouse was reached but a statement failed."""
+
+    exit_code = 4
+
+
+class TableNotFound(WarehouseQueryError):
+    """A table the command needs does not exist in the warehouse."""
+
+
+class NoUsersError(InputError):
+    """There are no users to segment (all sources absent or empty, or the time window is empty)."""

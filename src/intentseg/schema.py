@@ -1,0 +1,139 @@
+"""The three sources, their columns, and the mapping from a warehouse's own names.
+
+The canonical schema is the original warehouse's (PRODUCT.md). A site whose tables or columns have
+other names maps them in configuration; optional columns may be absent and a whole source may be
+absent or empty.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .errors import ConfigError, MissingColumnError
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str  # "id" | "timestamp" | "text" | "seconds"
+    required: bool = True
+    doc: str = ""
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    columns: tuple[Column, ...]
+    doc: str = ""
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    @property
+    def required(self) -> list[str]:
+        return [c.name for c in self.columns if c.required]
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+
+CLICKSTREAM = Source(
+    "clickstream",
+    (
+        Column("user_id", "id", doc="who clicked"),
+        Column("timestamp", "timestamp", doc="when (stored as UTC)"),
+        Column("url", "text", doc="the page clicked"),
+        Column("referrer", "text", required=False, doc="where the visit came from (NULL = direct)"),
+        Column("device", "text", required=False, doc="desktop / mobile / tablet / other"),
+        Column("time_spent", "seconds", required=False, doc="dwell time on the page, seconds"),
+    ),
+    doc="one row per page click",
+)
+SEARCH_QUERIES = Source(
+    "search_queries",
+    (
+        Column("user_id", "id"),
+        Column("timestamp", "timestamp"),
+        Column("query", "text", doc="the text typed into site search"),
+    ),
+    doc="one row per site search",
+)
+ARTICLE_VIEWS = Source(
+    "article_views",
+    (
+        Column("user_id", "id"),
+        Column("timestamp", "timestamp"),
+        Column("article_id", "text", doc="the article read"),
+        Column("time_spent", "seconds", required=False, doc="reading time, seconds"),
+    ),
+    doc="one row per article read",
+)
+
+SOURCES: dict[str, Source] = {s.name: s for s in (CLICKSTREAM, SEARCH_QUERIES, ARTICLE_VIEWS)}
+
+
+def get_source(name: str) -> Source:
+    try:
+        return SOURCES[name]
+    except KeyError:
+        raise ConfigError(
+            f"Unknown source {name!r}.", hint=f"Use one of: {', '.join(SOURCES)}."
+        ) from None
+
+
+@dataclass
+class SourceMapping:
+    """Where one source lives and what its columns are called there.
+
+    ``columns`` maps canonical name -> the warehouse's (or file's) name, e.g. ``{"user_id": "visitor_id"}``.
+    """
+
+    source: str
+    table: str | None = None
+    columns: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        src = get_source(self.source)
+        self.table = self.table or src.name
+        unknown = sorted(set(self.columns) - set(src.column_names))
+        if unknown:
+            raise ConfigError(
+                f"sources.{self.source}.columns has unknown canonical column(s) {unknown}.",
+                hint=f"Map only {src.column_names} (canonical name = name in your data).",
+            )
+
+    def physical(self, canonical: str) -> str:
+        return self.columns.get(canonical, canonical)
+
+    def resolve(self, available: list[str], *, where: str) -> dict[str, str | None]:
+        """Match canonical columns to ``available`` physical names (case-insensitively).
+
+        Returns canonical -> physical name, with ``None`` for an absent optional column. A missing
+        required column raises :class:`MissingColumnError` naming the column, what was found, and the
+        mapping option that fixes it.
+        """
+        src = get_source(self.source)
+        lower = {a.lower(): a for a in available}
+        out: dict[str, str | None] = {}
+        for col in src.columns:
+            want = self.physical(col.name)
+            found = lower.get(want.lower())
+            if found is None and col.required:
+                raise MissingColumnError(
+                    f"{where}: required column {want!r} of source {self.source!r} not found. "
+                    f"Columns found: {', '.join(available) or '(none)'}.",
+                    hint=(
+                        f"If it has another name, map it: --map {col.name}=<your column> on the command "
+                        f"line, or [sources.{self.source}.columns] {col.name} = \"<your column>\" in intentseg.toml."
+                    ),
+                )
+            out[col.name] = found
+        return out
+
+
+def default_mappings() -> dict[str, SourceMapping]:
+    return {name: SourceMapping(name) for name in SOURCES}

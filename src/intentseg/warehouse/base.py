@@ -1,0 +1,196 @@
+"""The one interface every warehouse adapter implements.
+
+Callers speak to a :class:`Warehouse`; engine differences (quoting, types, bulk loading, how a table is
+swapped atomically) live in the adapters, as class-level data where possible.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, ClassVar
+
+import pandas as pd
+import pyarrow as pa
+
+Tracer = Callable[[str, dict[str, Any] | None], None]
+
+# Logical column types used by write_table; adapters map them to their own DDL.
+LOGICAL_TYPES = ("bigint", "double", "text", "key", "timestamp", "bool", "json")
+
+
+def redact_url(url: str) -> str:
+    """The URL with any password replaced by ``***`` (credentials are never printed)."""
+    return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", url)
+
+
+def logical_type(dtype: Any) -> str:
+    """The logical type of a pandas or Arrow dtype."""
+    if isinstance(dtype, pa.DataType):
+        if pa.types.is_integer(dtype):
+            return "bigint"
+        if pa.types.is_floating(dtype) or pa.types.is_decimal(dtype):
+            return "double"
+        if pa.types.is_boolean(dtype):
+            return "bool"
+        if pa.types.is_timestamp(dtype) or pa.types.is_date(dtype):
+            return "timestamp"
+        return "text"
+    if pd.api.types.is_bool_dtype(dtype):
+        return "bool"
+    if pd.api.types.is_integer_dtype(dtype):
+        return "bigint"
+    if pd.api.types.is_float_dtype(dtype):
+        return "double"
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        return "timestamp"
+    return "text"
+
+
+class Warehouse(ABC):
+    """A place where events live and results are written, addressed by a URL.
+
+    Parameters in SQL are named ``:name`` and always bound, never formatted into the text.
+    """
+
+    #: sqlglot dialect name of the engine ("duckdb", "mysql", "postgres", "spark").
+    dialect: ClassVar[str]
+    #: engine name for people and for ``segment_runs.engine``.
+    engine: ClassVar[str]
+    #: identifier quote character.
+    quote_char: ClassVar[str] = '"'
+    #: logical type -> DDL type.
+    type_map: ClassVar[dict[str, str]]
+    #: whether DDL (CREATE/DROP/RENAME) can be rolled back inside a transaction.
+    transactional_ddl: ClassVar[bool] = True
+
+    def __init__(self, url: str, tracer: Tracer | None = None) -> None:
+        self.url = url
+        self.tracer = tracer
+
+    # -- identity --------------------------------------------------------------------------------
+    @property
+    def display_url(self) -> str:
+        return redact_url(self.url)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.display_url}>"
+
+    def quote(self, identifier: str) -> str:
+        """Quote an identifier (``schema.table`` is quoted part by part)."""
+        q = self.quote_char
+        return ".".join(q + part.replace(q, q + q) + q for part in identifier.split("."))
+
+    def _trace(self, sql: str, params: dict[str, Any] | None) -> None:
+        if self.tracer is not None:
+            self.tracer(sql, params)
+
+    # -- the interface ---------------------------------------------------------------------------
+    @abstractmethod
+    def query(self, sql: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
+        """Run a query and return its rows as a DataFrame."""
+
+    def query_arrow(self, sql: str, params: dict[str, Any] | None = None) -> pa.Table:
+        """Run a query and return its rows as an Arrow table."""
+        return pa.Table.from_pandas(self.query(sql, params), preserve_index=False)
+
+    def scalar(self, sql: str, params: dict[str, Any] | None = None) -> Any:
+        df = self.query(sql, params)
+        return None if df.empty else df.iat[0, 0]
+
+    @abstractmethod
+    def execute(self, sql: str, params: dict[str, Any] | None = None) -> None:
+        """Run a statement that returns no rows."""
+
+    @abstractmethod
+    def table_exists(self, name: str) -> bool: ...
+
+    @abstractmethod
+    def tables(self) -> list[str]:
+        """Names of the tables in the current database/schema."""
+
+    @abstractmethod
+    def columns(self, name: str) -> list[str]:
+        """Column names of a table, in order (raises TableNotFound)."""
+
+    @abstractmethod
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Statements inside run in one transaction: all or nothing."""
+
+    @abstractmethod
+    def _insert(self, name: str, data: pa.Table) -> None:
+        """Append rows (columns already match the table) as fast as the engine allows."""
+
+    def close(self) -> None:  # noqa: B027 - optional for adapters
+        """Release connections."""
+
+    def __enter__(self) -> "Warehouse":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- shared behaviour built on the interface ------------------------------------------------
+    def ddl_type(self, logical: str) -> str:
+        return self.type_map[logical]
+
+    def create_table(self, name: str, columns: dict[str, str], *, if_not_exists: bool = False) -> None:
+        """Create a table from ``{column: logical type}``."""
+        cols = ", ".join(f"{self.quote(c)} {self.ddl_type(t)}" for c, t in columns.items())
+        ine = "IF NOT EXISTS " if if_not_exists else ""
+        self.execute(f"CREATE TABLE {ine}{self.quote(name)} ({cols})")
+
+    def drop_table(self, name: str) -> None:
+        self.execute(f"DROP TABLE IF EXISTS {self.quote(name)}")
+
+    def write_table(
+        self,
+        name: str,
+        data: pd.DataFrame | pa.Table,
+        *,
+        mode: str = "replace",
+        types: dict[str, str] | None = None,
+    ) -> int:
+        """Write rows to a table. ``mode``: "replace" (atomically), "append" (create if absent) or "create".
+
+        ``types`` overrides the logical type of some columns (see LOGICAL_TYPES), e.g. ``{"model": "json"}``.
+        Returns the number of rows written.
+        """
+        table = data if isinstance(data, pa.Table) else pa.Table.from_pandas(data, preserve_index=False)
+        schema = {f.name: (types or {}).get(f.name) or logical_type(f.type) for f in table.schema}
+        if mode == "replace":
+            staging = self.staging_name(name)
+            self.drop_table(staging)
+            self.create_table(staging, schema)
+            try:
+                if table.num_rows:
+                    self._insert(staging, table)
+                self.swap_in(staging, name)
+            except BaseException:
+                self.drop_table(staging)
+                raise
+        elif mode in ("append", "create"):
+            if mode == "create" or not self.table_exists(name):
+                self.create_table(name, schema)
+            if table.num_rows:
+                self._insert(name, table)
+        else:
+            raise ValueError(f"mode must be replace, append or create, not {mode!r}")
+        return table.num_rows
+
+    @staticmethod
+    def staging_name(name: str) -> str:
+        return f"{name}__staging_{uuid.uuid4().hex[:8]}"
+
+    def swap_in(self, staging: str, target: str) -> None:
+        """Make ``staging`` the new ``target`` in one atomic step; readers never see a half-written table."""
+        with self.transaction():
+            self.execute(f"DROP TABLE IF EXISTS {self.quote(target)}")
+            self.execute(f"ALTER TABLE {self.quote(staging)} RENAME TO {self.quote(target.split('.')[-1])}")
+
+    def row_count(self, name: str) -> int:
+        return int(self.scalar(f"SELECT COUNT(*) FROM {self.quote(name)}"))

@@ -1,0 +1,152 @@
+"""Embedded DuckDB: the default warehouse (a file, or in memory)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from ..errors import TableNotFound, WarehouseQueryError, WarehouseUnavailable
+from .base import Tracer, Warehouse
+
+_NAMED_PARAM = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
+
+
+def _duckdb_params(sql: str) -> str:
+    """``:name`` placeholders -> DuckDB's ``$name`` (``::`` casts are left alone)."""
+    return _NAMED_PARAM.sub(r"$\1", sql)
+
+
+class DuckDBWarehouse(Warehouse):
+    dialect = "duckdb"
+    engine = "duckdb"
+    type_map = {
+        "bigint": "BIGINT",
+        "double": "DOUBLE",
+        "text": "VARCHAR",
+        "key": "VARCHAR",
+        "timestamp": "TIMESTAMP",
+        "bool": "BOOLEAN",
+        "json": "VARCHAR",
+    }
+
+    def __init__(self, url: str, tracer: Tracer | None = None) -> None:
+        super().__init__(url, tracer)
+        parts = urlsplit(url)
+        path = (parts.netloc + parts.path).lstrip("/") if parts.path not in ("", "/") else ""
+        if url.startswith("duckdb:////"):
+            path = "/" + path  # absolute path: duckdb:////abs/file.duckdb
+        self.path = path if path and path != ":memory:" else ":memory:"
+        config = dict(parse_qsl(parts.query))
+        try:
+            if self.path != ":memory:":
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            self.con = duckdb.connect(self.path, config=config)
+        except duckdb.IOException as exc:
+            raise WarehouseUnavailable(
+                f"Cannot open DuckDB file {self.path}: {exc}",
+                hint="Another process may hold the file open (DuckDB allows one writer); close it or use another file.",
+            ) from exc
+        except duckdb.Error as exc:
+            raise WarehouseUnavailable(
+                f"Cannot open DuckDB {self.path}: {exc}",
+                hint="Check the URL options (e.g. duckdb:///file.duckdb?memory_limit=4GB&threads=2).",
+            ) from exc
+        self._tx_depth = 0
+
+    @classmethod
+    def from_connection(cls, con: duckdb.DuckDBPyConnection, tracer: Tracer | None = None) -> "DuckDBWarehouse":
+        """Wrap a DuckDB connection the caller already has (a notebook's, say)."""
+        self = cls.__new__(cls)
+        Warehouse.__init__(self, "duckdb:///:connection:", tracer)
+        self.path, self.con, self._tx_depth = ":connection:", con, 0
+        return self
+
+    def _run(self, sql: str, params: dict[str, Any] | None) -> duckdb.DuckDBPyConnection:
+        self._trace(sql, params)
+        try:
+            return self.con.execute(_duckdb_params(sql), params or None)
+        except duckdb.CatalogException as exc:
+            msg = str(exc).splitlines()[0]
+            if "does not exist" in msg and ("Table" in msg or "table" in msg):
+                raise TableNotFound(f"DuckDB: {msg}", hint=_missing_table_hint()) from exc
+            raise WarehouseQueryError(f"DuckDB: {msg}", hint="Check the table and column names.") from exc
+        except duckdb.Error as exc:
+            raise WarehouseQueryError(
+                f"DuckDB: {str(exc).splitlines()[0]}",
+                hint="Run with --debug to see the SQL; `intentseg sql features` prints what runs.",
+            ) from exc
+
+    def query(self, sql: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
+        return self._run(sql, params).df()
+
+    def query_arrow(self, sql: str, params: dict[str, Any] | None = None) -> pa.Table:
+        return self._run(sql, params).to_arrow_table()
+
+    def execute(self, sql: str, params: dict[str, Any] | None = None) -> None:
+        self._run(sql, params)
+
+    def table_exists(self, name: str) -> bool:
+        return name in self.tables()
+
+    def tables(self) -> list[str]:
+        rows = self.con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() "
+            "ORDER BY table_name"
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def columns(self, name: str) -> list[str]:
+        rows = self.con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() "
+            "AND table_name = ? ORDER BY ordinal_position",
+            [name],
+        ).fetchall()
+        if not rows:
+            raise TableNotFound(f"DuckDB: table {name!r} not found in {self.path}.", hint=_missing_table_hint())
+        return [r[0] for r in rows]
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        if self._tx_depth:
+            self._tx_depth += 1
+            try:
+                yield
+            finally:
+                self._tx_depth -= 1
+            return
+        self.con.begin()
+        self._tx_depth = 1
+        try:
+            yield
+        except BaseException:
+            self.con.rollback()
+            raise
+        else:
+            self.con.commit()
+        finally:
+            self._tx_depth = 0
+
+    def _insert(self, name: str, data: pa.Table) -> None:
+        view = f"_intentseg_in_{id(data)}"
+        self.con.register(view, data)
+        try:
+            cols = ", ".join(self.quote(c) for c in data.column_names)
+            self.execute(f"INSERT INTO {self.quote(name)} ({cols}) SELECT {cols} FROM {self.quote(view)}")
+        finally:
+            self.con.unregister(view)
+
+    def close(self) -> None:
+        if self.path != ":connection:":
+            self.con.close()
+
+
+def _missing_table_hint() -> str:
+    return "Load events first with `intentseg ingest FILES --warehouse URL`, or map table names in intentseg.toml."

@@ -1,0 +1,283 @@
+"""MySQL/MariaDB and PostgreSQL through SQLAlchemy 2.
+
+The two engines differ only in data held on their classes (quoting, DDL types, error codes and hints,
+how rows are bulk-loaded, how a table is swapped in); the rest is shared.
+"""
+
+from __future__ import annotations
+
+import decimal
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, ClassVar
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import pandas as pd
+import pyarrow as pa
+
+from ..errors import (
+    DriverMissing,
+    IntentsegError,
+    TableNotFound,
+    WarehouseQueryError,
+    WarehouseUnavailable,
+)
+from .base import Tracer, Warehouse, redact_url
+
+_INSERT_CHUNK = 20_000
+
+
+class _Rule:
+    """One driver-error pattern -> an intentseg error class and a fix hint."""
+
+    def __init__(self, match: tuple[Any, ...], error: type[IntentsegError], hint: str) -> None:
+        self.match, self.error, self.hint = match, error, hint
+
+    def applies(self, codes: set[Any], text: str) -> bool:
+        """``match`` holds error codes (ints, SQLSTATEs) or phrases of the driver's message."""
+        return any(m in codes or (isinstance(m, str) and m.lower() in text.lower()) for m in self.match)
+
+
+class SQLAlchemyWarehouse(Warehouse):
+    """Shared code for warehouses reached through SQLAlchemy."""
+
+    driver_extra: ClassVar[str]
+    default_driver: ClassVar[str]
+    error_rules: ClassVar[tuple[_Rule, ...]]
+
+    def __init__(self, url: str, tracer: Tracer | None = None, **engine_kwargs: Any) -> None:
+        super().__init__(url, tracer)
+        try:
+            import sqlalchemy as sa
+        except ImportError as exc:  # pragma: no cover - sqlalchemy is a core dependency
+            raise DriverMissing("SQLAlchemy is not installed.", hint='pip install "intentseg"') from exc
+        self._sa = sa
+        sa_url, connect_args = self._prepare(url)
+        try:
+            self.engine_ = sa.create_engine(
+                sa_url, pool_pre_ping=True, connect_args=connect_args, **engine_kwargs
+            )
+        except (ImportError, ModuleNotFoundError) as exc:
+            raise DriverMissing(
+                f"The driver for {redact_url(url)} is not installed ({exc}).",
+                hint=f'pip install "intentseg[{self.driver_extra}]"',
+            ) from exc
+        self._conn: Any = None
+        with self._errors():
+            with self.engine_.connect() as conn:
+                self._on_connect(conn)
+
+    # -- engine specifics (overridden as data or small hooks) ------------------------------------
+    def _prepare(self, url: str) -> tuple[str, dict[str, Any]]:
+        return url, {}
+
+    def _on_connect(self, conn: Any) -> None:
+        """Called once, to check the server answers (and prepare, e.g. a schema)."""
+        conn.exec_driver_sql("SELECT 1")
+
+    # -- errors ------------------------------------------------------------------------------------
+    def _translate(self, exc: Exception) -> IntentsegError:
+        orig = getattr(exc, "orig", None) or exc
+        args = getattr(orig, "args", None) or (None,)
+        codes = {args[0] if isinstance(args[0], int) else None, getattr(orig, "sqlstate", None)} - {None}
+        text = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
+        where = f"{self.engine} at {self.display_url}"
+        for rule in self.error_rules:
+            if rule.applies(codes, str(orig)):
+                return rule.error(f"{where}: {text}", hint=rule.hint.format(url=self.display_url))
+        if isinstance(exc, self._sa.exc.OperationalError) and self._conn is None and "connect" in text.lower():
+            return WarehouseUnavailable(f"{where}: {text}", hint="Check the server is running and the URL.")
+        return WarehouseQueryError(
+            f"{where}: {text}", hint="Run with --debug to see the SQL; `intentseg sql features` prints what runs."
+        )
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        try:
+            yield
+        except IntentsegError:
+            raise
+        except self._sa.exc.SQLAlchemyError as exc:
+            raise self._translate(exc) from exc
+        except (ImportError, ModuleNotFoundError) as exc:
+            raise DriverMissing(
+                f"The driver for {self.display_url} is not installed ({exc}).",
+                hint=f'pip install "intentseg[{self.driver_extra}]"',
+            ) from exc
+
+    # -- connections -------------------------------------------------------------------------------
+    @contextmanager
+    def _connection(self) -> Iterator[Any]:
+        if self._conn is not None:
+            yield self._conn
+            return
+        with self._errors(), self.engine_.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        if self._conn is not None:
+            yield
+            return
+        with self._errors(), self.engine_.begin() as conn:
+            self._conn = conn
+            try:
+                yield
+            finally:
+                self._conn = None
+
+    # -- the interface -------------------------------------------------------------------------
+    def query(self, sql: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
+        self._trace(sql, params)
+        with self._connection() as conn, self._errors():
+            result = conn.execute(self._sa.text(sql), params or {})
+            df = pd.DataFrame.from_records(result.fetchall(), columns=list(result.keys()))
+        return _decimals_to_float(df)
+
+    def execute(self, sql: str, params: dict[str, Any] | None = None) -> None:
+        self._trace(sql, params)
+        with self._connection() as conn, self._errors():
+            conn.execute(self._sa.text(sql), params or {})
+
+    def _inspector(self, conn: Any) -> Any:
+        return self._sa.inspect(conn)
+
+    def table_exists(self, name: str) -> bool:
+        with self._connection() as conn, self._errors():
+            return self._inspector(conn).has_table(name)
+
+    def tables(self) -> list[str]:
+        with self._connection() as conn, self._errors():
+            return sorted(self._inspector(conn).get_table_names())
+
+    def columns(self, name: str) -> list[str]:
+        with self._connection() as conn, self._errors():
+            insp = self._inspector(conn)
+            if not insp.has_table(name):
+                raise TableNotFound(
+                    f"{self.engine} at {self.display_url}: table {name!r} not found.",
+                    hint="Load events with `intentseg ingest`, or map table names in intentseg.toml.",
+                )
+            return [c["name"] for c in insp.get_columns(name)]
+
+    def _insert(self, name: str, data: pa.Table) -> None:
+        cols = data.column_names
+        with self._connection() as conn, self._errors():
+            for batch in data.to_batches(max_chunksize=_INSERT_CHUNK):
+                rows = list(zip(*(col.to_pylist() for col in batch.columns)))
+                self._bulk_load(conn, name, cols, rows)
+
+    def _bulk_load(self, conn: Any, name: str, cols: list[str], rows: list[tuple[Any, ...]]) -> None:
+        placeholders = ", ".join(["%s"] * len(cols))
+        col_sql = ", ".join(self.quote(c) for c in cols)
+        conn.exec_driver_sql(f"INSERT INTO {self.quote(name)} ({col_sql}) VALUES ({placeholders})", rows)
+
+    def close(self) -> None:
+        self.engine_.dispose()
+
+
+def _decimals_to_float(df: pd.DataFrame) -> pd.DataFrame:
+    """MySQL returns DECIMAL for averages and sums; callers want floats."""
+    for col in df.columns:
+        if df[col].dtype == object:
+            first = df[col].dropna().head(1)
+            if len(first) and isinstance(first.iloc[0], decimal.Decimal):
+                df[col] = df[col].astype(float)
+    return df
+
+
+_UNREACHABLE_HINT = "Is the server running and listening at {url}? Start it, or fix host/port in the URL."
+
+
+class MySQLWarehouse(SQLAlchemyWarehouse):
+    """MySQL and MariaDB (the original warehouse) through PyMySQL."""
+
+    dialect = "mysql"
+    engine = "mysql"
+    quote_char = "`"
+    transactional_ddl = False
+    driver_extra = "mysql"
+    type_map = {
+        "bigint": "BIGINT",
+        "double": "DOUBLE",
+        "text": "VARCHAR(1024)",
+        "key": "VARCHAR(128)",
+        "timestamp": "DATETIME(6)",
+        "bool": "BOOLEAN",
+        "json": "LONGTEXT",
+    }
+    error_rules = (
+        _Rule((1045,), WarehouseUnavailable, "Wrong user or password: check the user:password part of {url}."),
+        _Rule((1049,), WarehouseUnavailable, "The database does not exist: CREATE DATABASE it, or fix the name in {url}."),
+        _Rule((2003, 2002, 2013, 2006), WarehouseUnavailable, _UNREACHABLE_HINT),
+        _Rule((1146,), TableNotFound, "Load events with `intentseg ingest`, or map table names in intentseg.toml."),
+    )
+
+    def _prepare(self, url: str) -> tuple[str, dict[str, Any]]:
+        scheme, rest = url.split("://", 1)
+        if "+" not in scheme:
+            scheme = f"{scheme}+pymysql"
+        return f"{scheme}://{rest}", {"charset": "utf8mb4", "connect_timeout": 10}
+
+    def swap_in(self, staging: str, target: str) -> None:
+        # MySQL DDL commits implicitly; RENAME TABLE of several tables is one atomic step.
+        if self.table_exists(target):
+            old = f"{target}__old_{staging.rsplit('_', 1)[-1]}"
+            self.execute(
+                f"RENAME TABLE {self.quote(target)} TO {self.quote(old)}, {self.quote(staging)} TO {self.quote(target)}"
+            )
+            self.drop_table(old)
+        else:
+            self.execute(f"RENAME TABLE {self.quote(staging)} TO {self.quote(target)}")
+
+
+class PostgresWarehouse(SQLAlchemyWarehouse):
+    """PostgreSQL through psycopg 3. ``?schema=NAME`` in the URL selects (and creates) a schema."""
+
+    dialect = "postgres"
+    engine = "postgres"
+    driver_extra = "postgres"
+    type_map = {
+        "bigint": "BIGINT",
+        "double": "DOUBLE PRECISION",
+        "text": "TEXT",
+        "key": "VARCHAR(128)",
+        "timestamp": "TIMESTAMP",
+        "bool": "BOOLEAN",
+        "json": "TEXT",
+    }
+    error_rules = (
+        _Rule(("password authentication failed", "role \""), WarehouseUnavailable,
+              "Wrong user or password: check the user:password part of {url} (and pg_hba.conf)."),
+        _Rule(("database \"",), WarehouseUnavailable,
+              "The database does not exist: createdb it, or fix the name in {url}."),
+        _Rule(("connection refused", "could not connect", "connection failed", "no such file or directory"),
+              WarehouseUnavailable, _UNREACHABLE_HINT),
+        _Rule(("42P01", "42S02"), TableNotFound, "Load events with `intentseg ingest`, or map table names in intentseg.toml."),
+    )
+
+    def _prepare(self, url: str) -> tuple[str, dict[str, Any]]:
+        parts = urlsplit(url)
+        scheme = parts.scheme
+        if scheme in ("postgres", "postgresql"):
+            scheme = "postgresql+psycopg"
+        query = dict(parse_qsl(parts.query))
+        self.schema = query.pop("schema", None)
+        connect_args: dict[str, Any] = {"connect_timeout": 10}
+        if self.schema:
+            connect_args["options"] = f"-c search_path={self.schema}"
+        return urlunsplit((scheme, parts.netloc, parts.path, urlencode(query), parts.fragment)), connect_args
+
+    def _on_connect(self, conn: Any) -> None:
+        if self.schema:
+            conn.exec_driver_sql(f"CREATE SCHEMA IF NOT EXISTS {self.quote(self.schema)}")
+            conn.commit()
+        conn.exec_driver_sql("SELECT 1")
+
+    def _bulk_load(self, conn: Any, name: str, cols: list[str], rows: list[tuple[Any, ...]]) -> None:
+        col_sql = ", ".join(self.quote(c) for c in cols)
+        raw = conn.connection.driver_connection
+        with raw.cursor() as cur, cur.copy(f"COPY {self.quote(name)} ({col_sql}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+

@@ -1,0 +1,109 @@
+"""Shared fixtures: one isolated warehouse per test, on every engine.
+
+Database tests run against the servers on this machine (URLs overridable with INTENTSEG_TEST_MYSQL_URL and
+INTENTSEG_TEST_POSTGRES_URL). With CI=true an unreachable server fails the test; outside CI it skips with
+the reason. Each test gets its own MariaDB database / PostgreSQL schema / DuckDB file, so parallel and
+repeated runs never collide.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+
+from intentseg.warehouse import Warehouse, connect
+
+MYSQL_URL = os.environ.get("INTENTSEG_TEST_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:3306/test")
+POSTGRES_URL = os.environ.get("INTENTSEG_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+ENGINES = ["duckdb", "mysql", "postgres"]
+SERVER_ENGINES = ["mysql", "postgres"]
+
+
+def _unreachable(engine: str, exc: Exception) -> None:
+    reason = f"{engine} server not reachable: {str(exc).splitlines()[0]}"
+    if IN_CI:
+        pytest.fail(f"CI=true requires every database: {reason}")
+    pytest.skip(f"{reason} (start it, or set INTENTSEG_TEST_{engine.upper()}_URL)")
+
+
+def _sa_exec(url: str, sql: str) -> None:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql(sql)
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def isolated_url(engine: str, tmp_path) -> Iterator[str]:
+    """A warehouse URL no other test uses; the database/schema is dropped afterwards."""
+    name = f"intentseg_t_{uuid.uuid4().hex[:10]}"
+    if engine == "duckdb":
+        yield f"duckdb:///{tmp_path / (name + '.duckdb')}"
+        return
+    base = MYSQL_URL if engine == "mysql" else POSTGRES_URL
+    try:
+        if engine == "mysql":
+            _sa_exec(base, f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
+        else:
+            _sa_exec(base, f'CREATE SCHEMA "{name}"')
+    except Exception as exc:  # noqa: BLE001 - any driver failure means "not reachable"
+        _unreachable(engine, exc)
+    try:
+        if engine == "mysql":
+            yield base.rsplit("/", 1)[0] + "/" + name
+        else:
+            yield f"{base}{'&' if '?' in base else '?'}schema={name}"
+    finally:
+        if engine == "mysql":
+            _sa_exec(base, f"DROP DATABASE IF EXISTS `{name}`")
+        else:
+            _sa_exec(base, f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
+
+
+def _engine_params(engines: list[str]) -> list:
+    return [
+        pytest.param(e, id=e, marks=[pytest.mark.db] if e in SERVER_ENGINES else []) for e in engines
+    ]
+
+
+@pytest.fixture(params=_engine_params(ENGINES))
+def engine(request) -> str:
+    """The engine name, once per engine (duckdb, mysql, postgres)."""
+    return request.param
+
+
+@pytest.fixture
+def warehouse_url(engine: str, tmp_path) -> Iterator[str]:
+    with isolated_url(engine, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+def warehouse(warehouse_url: str) -> Iterator[Warehouse]:
+    """An isolated, empty warehouse, once per engine."""
+    wh = connect(warehouse_url)
+    try:
+        yield wh
+    finally:
+        wh.close()
+
+
+@pytest.fixture(params=_engine_params(SERVER_ENGINES))
+def server_engine(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def server_warehouse_url(server_engine: str, tmp_path) -> Iterator[str]:
+    with isolated_url(server_engine, tmp_path) as url:
+        yield url
