@@ -143,3 +143,10 @@ def test_unknown_scheme_is_a_config_error():
     with pytest.raises(ConfigError) as err:
         connect("oracle://scott:tiger@db/x")
     assert "duckdb:///" in err.value.hint and "tiger" not in str(err.value)
+
+
+def test_indexes_can_be_created_twice_on_long_text(warehouse):
+    warehouse.write_table("q", pd.DataFrame({"query": ["a" * 900, "b"], "n": [1, 2]}))
+    warehouse.create_index("q", ["query"])
+    warehouse.create_index("q", ["query"])  # idempotent
+    assert warehouse.query("SELECT n FROM q WHERE query = :q", {"q": "b"})["n"].tolist() == [2]

@@ -144,6 +144,15 @@ class Warehouse(ABC):
         ine = "IF NOT EXISTS " if if_not_exists else ""
         self.execute(f"CREATE TABLE {ine}{self.quote(name)} ({cols})")
 
+    def create_index(self, table: str, columns: list[str]) -> None:
+        """Create an index (if absent) to speed joins and look-ups on ``columns``."""
+        name = self.quote(f"ix_{table}_{'_'.join(columns)}"[:60])
+        cols = ", ".join(self._index_column(table, c) for c in columns)
+        self.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {self.quote(table)} ({cols})")
+
+    def _index_column(self, table: str, column: str) -> str:
+        return self.quote(column)
+
     def drop_table(self, name: str) -> None:
         self.execute(f"DROP TABLE IF EXISTS {self.quote(name)}")
 

@@ -213,6 +213,16 @@ class MySQLWarehouse(SQLAlchemyWarehouse):
         _Rule((1146,), TableNotFound, "Load events with `intentseg ingest`, or map table names in intentseg.toml."),
     )
 
+    def _index_column(self, table: str, column: str) -> str:
+        # InnoDB keys are at most 3072 bytes: index long text columns by a 255-character prefix.
+        length = self.scalar(
+            "SELECT character_maximum_length FROM information_schema.columns "
+            "WHERE table_schema = DATABASE() AND table_name = :t AND column_name = :c",
+            {"t": table, "c": column},
+        )
+        long_text = length is not None and not pd.isna(length) and int(length) > 255
+        return f"{self.quote(column)}(255)" if long_text else self.quote(column)
+
     def _prepare(self, url: str) -> tuple[str, dict[str, Any]]:
         scheme, rest = url.split("://", 1)
         if "+" not in scheme:
