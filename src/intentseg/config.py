@@ -57,7 +57,7 @@ class SegmentSettings(_Section):
     features: list[str] | None = None
     random_state: int = 0
     n_init: int = Field(10, ge=1)
-    scaler: Literal["robust", "standard"] = "robust"
+    scaling: Literal["robust", "standard"] = "robust"
     names: dict[str, str] = Field(default_factory=dict, description="segment id -> your name")
 
     @field_validator("k")
@@ -153,6 +153,11 @@ def _describe(error: dict[str, Any], data: dict[str, Any]) -> str:
         known = sorted(model.model_fields) if hasattr(model, "model_fields") else []
         return f"unknown key {key!r}; allowed here: {', '.join(known)}"
     return f"{key} = {given!r}: {allowed}"
+
+
+def example_config() -> str:
+    """The commented example that ``intentseg init`` writes (every key, with its default)."""
+    return (Path(__file__).with_name("config_example.toml")).read_text(encoding="utf-8")
 
 
 def load_settings(

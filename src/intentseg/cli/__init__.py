@@ -10,6 +10,7 @@ import sys
 from .app import app, run_app
 
 # Command modules register themselves on import (one module per command group).
+from . import config as _config  # noqa: F401,E402
 from . import generate as _generate  # noqa: F401,E402
 
 

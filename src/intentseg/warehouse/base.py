@@ -66,6 +66,9 @@ class Warehouse(ABC):
     type_map: ClassVar[dict[str, str]]
     #: whether DDL (CREATE/DROP/RENAME) can be rolled back inside a transaction.
     transactional_ddl: ClassVar[bool] = True
+    #: whether secondary indexes help joins (DuckDB hash-joins without them, and cannot rename an
+    #: indexed table, so it skips them).
+    uses_indexes: ClassVar[bool] = True
 
     def __init__(self, url: str, tracer: Tracer | None = None) -> None:
         self.url = url
@@ -146,6 +149,8 @@ class Warehouse(ABC):
 
     def create_index(self, table: str, columns: list[str]) -> None:
         """Create an index (if absent) to speed joins and look-ups on ``columns``."""
+        if not self.uses_indexes:
+            return
         name = self.quote(f"ix_{table}_{'_'.join(columns)}"[:60])
         cols = ", ".join(self._index_column(table, c) for c in columns)
         self.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {self.quote(table)} ({cols})")

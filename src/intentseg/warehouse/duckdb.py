@@ -27,6 +27,7 @@ def _duckdb_params(sql: str) -> str:
 class DuckDBWarehouse(Warehouse):
     dialect = "duckdb"
     engine = "duckdb"
+    uses_indexes = False
     type_map = {
         "bigint": "BIGINT",
         "double": "DOUBLE",
