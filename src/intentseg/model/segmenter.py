@@ -1,0 +1,364 @@
+"""The segmenter: transforms + K-Means as a scikit-learn estimator, with ordered, named segments."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from numbers import Integral
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import sklearn
+from scipy.optimize import linear_sum_assignment
+from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
+from sklearn.cluster import KMeans
+from sklearn.utils import check_array, check_random_state
+from sklearn.utils.validation import check_is_fitted
+
+from ..errors import InputError, MissingColumnError
+from . import naming, selection
+from .transform import DEFAULT_FEATURES, SCALINGS, FeatureTransform, rule_for
+
+
+class Segmenter(ClusterMixin, TransformerMixin, BaseEstimator):
+    """K-Means segments of users, ordered by engagement and named, with profiles and advice.
+
+    Parameters
+    ----------
+    n_segments : "auto" or int
+        Number of segments. ``"auto"`` scans ``k_range`` and picks k by the rule in
+        :mod:`intentseg.model.selection` (mean rank of silhouette, Calinski-Harabasz, Davies-Bouldin).
+    k_range : (int, int)
+        Smallest and largest k scanned by ``"auto"`` (inclusive).
+    features : list of str or None
+        Model columns of a DataFrame. ``None``: the :data:`~intentseg.model.transform.DEFAULT_FEATURES`
+        present in the frame (or, when none is, every numeric column). Other columns (``user_id``,
+        timestamps) are ignored. A numpy array is used whole, its columns named ``x0..xN``.
+    scaling : "robust" or "standard"
+        How transformed columns are scaled (median/IQR or mean/std); shares and flags stay in [0, 1].
+    n_init, max_iter : int
+        K-Means starts and iterations, for the k scan and the final fit.
+    random_state : int, RandomState or None
+        Seed for every random choice (samples, K-Means starts): same seed, same segments.
+    sample_size : int
+        The k scan fits each candidate on a random sample of at most this many users.
+    silhouette_sample_size : int
+        The silhouette is computed on a stratified sample of at most this many users.
+
+    Attributes
+    ----------
+    labels_ : ndarray of shape (n_users,)
+        Segment id of each training user; 0 = least engaged (see :meth:`engagement_`).
+    cluster_centers_ : ndarray of shape (k, n_features)
+        Segment centres in the transformed space, row = segment id.
+    segment_names_ : list of str
+        Name of each segment id.
+    profiles_ : list of dict
+        Per segment: size, share, per-feature mean/median/lift/z, three traits, advice.
+    selection_ : dict
+        How k was chosen: ``rule``, ``k`` and ``scores`` (one row per k scanned).
+    engagement_ : ndarray of shape (k,)
+        Engagement score of each centre: the mean of its engagement-weighted coordinates.
+    stability_ : dict or None
+        With ``previous=``: matched previous ids, per-segment centre drift and the share of users
+        who changed segment.
+    feature_names_ : list of str
+        Model features, in order. ``feature_names_in_`` is the same, set when fitted on a DataFrame.
+    transform_ : FeatureTransform
+        The fitted feature transform.
+    n_features_in_, inertia_, n_iter_, metadata_
+        As in scikit-learn; ``metadata_`` records when and with what the model was trained.
+    """
+
+    def __init__(
+        self,
+        n_segments: int | str = "auto",
+        *,
+        k_range: tuple[int, int] = (2, 10),
+        features: list[str] | None = None,
+        scaling: str = "robust",
+        n_init: int = 4,
+        max_iter: int = 300,
+        random_state: Any = None,
+        sample_size: int = 200_000,
+        silhouette_sample_size: int = 20_000,
+    ) -> None:
+        self.n_segments = n_segments
+        self.k_range = k_range
+        self.features = features
+        self.scaling = scaling
+        self.n_init = n_init
+        self.max_iter = max_iter
+        self.random_state = random_state
+        self.sample_size = sample_size
+        self.silhouette_sample_size = silhouette_sample_size
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, X: Any, y: Any = None, previous: Segmenter | None = None) -> Segmenter:
+        """Learn the transform, choose k, fit K-Means, order and name the segments.
+
+        ``previous``: a fitted segmenter whose ids and names should persist (centres are matched with
+        the Hungarian algorithm); its drift report lands in ``stability_``.
+        """
+        self._validate_params_()
+        names, raw, from_frame = self._columns_for_fit(X)
+        n = len(raw)
+        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+
+        kinds = [rule_for(f).kind for f in names] if from_frame else ["plain"] * len(names)
+        self.transform_ = FeatureTransform.fit(raw, names, kinds, self.scaling)
+        Z = self.transform_.apply(raw)
+
+        scan = dict(n_init=self.n_init, max_iter=self.max_iter, seed=seed,
+                    sample_size=self.sample_size, silhouette_sample_size=self.silhouette_sample_size)
+        if self.n_segments == "auto":
+            lo, hi = int(self.k_range[0]), min(int(self.k_range[1]), n - 1)
+            k_values = list(range(lo, hi + 1)) or [max(1, min(lo, n))]
+            scores = selection.scan_k(Z, k_values, **scan) if len(k_values) > 1 or k_values[0] > 1 else []
+            k = selection.choose_k(scores) if len(scores) > 1 else k_values[0]
+            rule = "mean rank of silhouette, Calinski-Harabasz and Davies-Bouldin"
+        else:
+            k = int(self.n_segments)
+            if k > n:
+                raise ValueError(f"n_segments={k} is larger than the number of users ({n}).")
+            scores = selection.scan_k(Z, [k], **scan) if 1 < k < n else []
+            rule = "given"
+        self.selection_ = {"rule": rule, "k": k, "scores": scores}
+
+        km = KMeans(n_clusters=k, n_init=self.n_init, max_iter=self.max_iter, random_state=seed).fit(Z)
+        centers = km.cluster_centers_
+        weights = self._engagement_weights(names, from_frame)
+        order = np.argsort(centers @ weights, kind="stable")  # 0 = least engaged
+        centers = centers[order]
+
+        inherited: dict[int, str] = {}
+        self.stability_ = None
+        if previous is not None:
+            centers, inherited, matched, drift = self._match_previous(previous, centers)
+        self.cluster_centers_ = centers
+        self.engagement_ = centers @ weights
+        self.labels_ = self.predict(X)
+        self.inertia_ = float(km.inertia_)
+        self.n_iter_ = int(km.n_iter_)
+
+        profiles = naming.build_profiles(raw, Z, self.labels_, k, names, kinds)
+        self.segment_names_ = naming.name_segments(profiles, names, inherited)
+        for p in profiles:
+            p["name"] = self.segment_names_[p["segment_id"]]
+            p["engagement"] = float(self.engagement_[p["segment_id"]])
+            p["advice"] = naming.advise(p, names, k)
+            del p["_z"]
+        self.profiles_ = profiles
+
+        if previous is not None:
+            self.stability_ = self._stability(previous, X, matched, drift)
+        self.metadata_ = {
+            "n_users": int(n),
+            "fitted_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+            "seed": seed,
+            "inertia": self.inertia_,
+            "scikit_learn": sklearn.__version__,
+        }
+        return self
+
+    # ------------------------------------------------------------ scoring
+    def transform(self, X: Any) -> np.ndarray:
+        """Euclidean distance of each user to every segment centre, in the transformed space."""
+        return np.sqrt(self._squared_distances(X))
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Segment id of each user: the nearest centre (ties go to the lowest id)."""
+        return np.argmin(self._squared_distances(X), axis=1)
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        check_is_fitted(self, "cluster_centers_")
+        return np.asarray([f"distance_{s}" for s in range(len(self.cluster_centers_))], dtype=object)
+
+    def _squared_distances(self, X: Any) -> np.ndarray:
+        check_is_fitted(self, "cluster_centers_")
+        Z = self.transform_.apply(self._columns_for_scoring(X))
+        # Column by column, in feature order: the same arithmetic as the SQL query of to_sql.
+        d2 = np.zeros((len(Z), len(self.cluster_centers_)))
+        for s, c in enumerate(self.cluster_centers_):
+            for j in range(Z.shape[1]):
+                diff = Z[:, j] - c[j]
+                d2[:, s] += diff * diff
+        return d2
+
+    # ------------------------------------------------------- names, I/O
+    def rename(self, names: dict[int, str] | list[str]) -> Segmenter:
+        """Override segment names (a list for all ids, or ``{id: name}``); names must stay unique."""
+        check_is_fitted(self, "segment_names_")
+        new = list(self.segment_names_)
+        items = enumerate(names) if isinstance(names, list) else names.items()
+        for s, name in items:
+            if not 0 <= int(s) < len(new):
+                raise InputError(f"No segment {s}.", hint=f"Segment ids are 0..{len(new) - 1}.")
+            new[int(s)] = str(name)
+        if len(set(new)) != len(new):
+            raise InputError(f"Segment names must be unique, got {new}.", hint="Give each segment its own name.")
+        self.segment_names_ = new
+        for p in self.profiles_:
+            p["name"] = new[p["segment_id"]]
+        return self
+
+    def save(self, path: str | Path) -> None:
+        """Write the model as a versioned JSON file (see :mod:`intentseg.model.persist`)."""
+        from .persist import save
+
+        save(self, path)
+
+    @classmethod
+    def load(cls, path: str | Path) -> Segmenter:
+        """Read a model written by :meth:`save`; it predicts exactly what the original did."""
+        from .persist import load
+
+        return load(path)
+
+    def to_sql(self, dialect: str = "duckdb", features_table: str = "user_features", user_id: str = "user_id") -> str:
+        """One query that scores every row of ``features_table`` inside the warehouse.
+
+        Output columns: user_id, segment_id, segment_name, distance (see :mod:`intentseg.model.sql`).
+        """
+        from .sql import scoring_sql
+
+        check_is_fitted(self, "cluster_centers_")
+        return scoring_sql(self, dialect=dialect, features_table=features_table, user_id=user_id)
+
+    def profile_table(self) -> pd.DataFrame:
+        """The profiles as one tidy frame: a row per segment and feature."""
+        check_is_fitted(self, "profiles_")
+        rows = [
+            {"segment_id": p["segment_id"], "segment_name": p["name"], "size": p["size"], "share": p["share"],
+             "feature": f, **stats}
+            for p in self.profiles_
+            for f, stats in p["features"].items()
+        ]
+        return pd.DataFrame(rows)
+
+    # ------------------------------------------------------------ helpers
+    def _validate_params_(self) -> None:
+        k = self.n_segments
+        if not (k == "auto" or (isinstance(k, Integral) and not isinstance(k, bool) and k >= 1)):
+            raise ValueError(f"n_segments must be 'auto' or an integer >= 1, got {k!r}.")
+        lo, hi = self.k_range
+        if not (isinstance(lo, Integral) and isinstance(hi, Integral) and 2 <= lo <= hi):
+            raise ValueError(f"k_range must be (low, high) with 2 <= low <= high, got {self.k_range!r}.")
+        if self.scaling not in SCALINGS:
+            raise ValueError(f"scaling must be one of {SCALINGS}, got {self.scaling!r}.")
+        for p in ("n_init", "max_iter", "sample_size", "silhouette_sample_size"):
+            v = getattr(self, p)
+            if not isinstance(v, Integral) or v < 1:
+                raise ValueError(f"{p} must be a positive integer, got {v!r}.")
+
+    def _columns_for_fit(self, X: Any) -> tuple[list[str], np.ndarray, bool]:
+        for attr in ("feature_names_in_",):
+            if hasattr(self, attr):
+                delattr(self, attr)
+        if isinstance(X, pd.DataFrame):
+            if self.features is not None:
+                names = list(self.features)
+            else:
+                names = [f for f in DEFAULT_FEATURES if f in X.columns] or [
+                    c for c in X.columns
+                    if isinstance(c, str) and c != "user_id" and pd.api.types.is_numeric_dtype(X[c])
+                    and not pd.api.types.is_bool_dtype(X[c])
+                ]
+            raw = self._frame_values(X, names)
+            raw = check_array(raw, ensure_min_samples=2, estimator=self)
+            self.feature_names_in_ = np.asarray(names, dtype=object)
+            from_frame = True
+        else:
+            raw = check_array(X, ensure_min_samples=2, estimator=self)
+            names = [f"x{j}" for j in range(raw.shape[1])]
+            from_frame = False
+        if not names:
+            raise InputError("No numeric feature columns to segment on.", hint="Pass features=[...] naming them.")
+        self.feature_names_ = names
+        self.n_features_in_ = len(names)
+        return names, raw, from_frame
+
+    def _columns_for_scoring(self, X: Any) -> np.ndarray:
+        if isinstance(X, pd.DataFrame) and all(f in X.columns for f in self.feature_names_):
+            return check_array(self._frame_values(X, self.feature_names_), estimator=self)
+        if isinstance(X, pd.DataFrame) and hasattr(self, "feature_names_in_"):
+            self._frame_values(X, self.feature_names_)  # raises, naming the missing columns
+        raw = check_array(X.to_numpy() if isinstance(X, pd.DataFrame) else X, estimator=self)
+        if raw.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"X has {raw.shape[1]} features, but {type(self).__name__} is expecting "
+                f"{self.n_features_in_} features as input."
+            )
+        return raw
+
+    @staticmethod
+    def _frame_values(X: pd.DataFrame, names: list[str]) -> np.ndarray:
+        missing = [f for f in names if f not in X.columns]
+        if missing:
+            raise MissingColumnError(
+                f"Feature column(s) {missing} not found. Available: {', '.join(map(str, X.columns))}.",
+                hint="Build the features with intentseg.features.build_features, or pass features=[...].",
+            )
+        bad = [f for f in names if not pd.api.types.is_numeric_dtype(X[f])]
+        if bad:
+            raise InputError(f"Feature column(s) {bad} are not numeric.", hint="Pass numeric columns in features=[...].")
+        return X[names].to_numpy(dtype=float)
+
+    @staticmethod
+    def _engagement_weights(names: list[str], from_frame: bool) -> np.ndarray:
+        """Engagement of a centre = mean of its coordinates weighted +1/-1 by the registry.
+
+        Numpy input (or a frame with no engagement feature) counts every coordinate +1.
+        """
+        w = np.array([rule_for(f).engagement for f in names], dtype=float) if from_frame else np.zeros(len(names))
+        if not w.any():
+            w = np.ones(len(names))
+        return w / np.abs(w).sum()
+
+    def _match_previous(self, previous: Segmenter, centers: np.ndarray):
+        """Give new centres the ids (and names) of the nearest previous centres (Hungarian assignment).
+
+        Centres are compared in the previous model's transformed space. With as many segments as before,
+        every id persists. With more, the extra segments take the next ids in engagement order; with
+        fewer, matched segments keep the previous ids' relative order.
+        """
+        check_is_fitted(previous, "cluster_centers_")
+        if list(previous.feature_names_) != list(self.feature_names_):
+            raise InputError(
+                f"The previous model uses features {previous.feature_names_}, this fit {self.feature_names_}.",
+                hint="Fit with features=previous.feature_names_ to keep segment ids, or drop previous=.",
+            )
+        k_new, k_old = len(centers), len(previous.cluster_centers_)
+        mine = (self.transform_.unscale(centers) - previous.transform_.center) / previous.transform_.scale
+        cost = np.linalg.norm(previous.cluster_centers_[:, None, :] - mine[None, :, :], axis=2)
+        old_rows, new_cols = linear_sum_assignment(cost)
+        old_of_new = dict(zip(new_cols.tolist(), old_rows.tolist()))
+        if k_new >= k_old:
+            new_id = {j: old_of_new[j] for j in old_of_new}
+            extra = [j for j in range(k_new) if j not in old_of_new]  # already in engagement order
+            new_id.update({j: k_old + r for r, j in enumerate(extra)})
+        else:
+            ranked = sorted(old_of_new, key=lambda j: old_of_new[j])
+            new_id = {j: r for r, j in enumerate(ranked)}
+        reordered = np.empty_like(centers)
+        for j, s in new_id.items():
+            reordered[s] = centers[j]
+        inherited = {new_id[j]: previous.segment_names_[i] for j, i in old_of_new.items()}
+        matched = {new_id[j]: i for j, i in old_of_new.items()}
+        drift = {new_id[j]: float(cost[i, j]) for j, i in old_of_new.items()}
+        return reordered, inherited, matched, drift
+
+    def _stability(self, previous: Segmenter, X: Any, matched: dict[int, int], drift: dict[int, float]) -> dict:
+        try:
+            before = previous.predict(X)
+        except (InputError, ValueError):
+            changed = None
+        else:
+            old_id = np.array([matched.get(s, -1) for s in range(len(self.cluster_centers_))])
+            changed = float(np.mean(old_id[self.labels_] != before))
+        return {
+            "previous_id": {int(s): int(i) for s, i in sorted(matched.items())},
+            "centre_drift": {int(s): d for s, d in sorted(drift.items())},
+            "changed_share": changed,
+        }

@@ -1,0 +1,83 @@
+"""Choosing the number of segments with evidence.
+
+Every k in the range is fitted (K-Means, ``n_init`` starts) on a random sample of at most
+``sample_size`` users and scored with three indices:
+
+* silhouette (higher is better), computed on a sample of at most ``silhouette_sample_size`` users
+  stratified by segment, so small segments are represented and millions of users stay cheap;
+* Calinski-Harabasz (higher is better) and Davies-Bouldin (lower is better), on the whole scan sample;
+* inertia (within-segment sum of squares), kept for the elbow chart in the report.
+
+**The rule.** Each index ranks the candidates (1 = best); k with the lowest mean rank wins; ties go to
+the higher silhouette, then to the smaller k. One index alone is easy to fool (silhouette favours
+few, well-separated groups; Calinski-Harabasz favours many); agreement across the three is the evidence.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.cluster import KMeans
+from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
+
+
+def stratified_sample(labels: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:
+    """Row indices of a sample of about ``size`` rows with each label's share preserved (>= 2 per label)."""
+    n = len(labels)
+    if n <= size:
+        return np.arange(n)
+    picked = []
+    for lab in np.unique(labels):
+        rows = np.flatnonzero(labels == lab)
+        take = min(len(rows), max(2, int(round(size * len(rows) / n))))
+        picked.append(rng.choice(rows, take, replace=False))
+    return np.sort(np.concatenate(picked))
+
+
+def scan_k(
+    Z: np.ndarray,
+    k_values: list[int],
+    *,
+    n_init: int,
+    max_iter: int,
+    seed: int,
+    sample_size: int,
+    silhouette_sample_size: int,
+) -> list[dict]:
+    """Fit and score every k; one dict per k: k, silhouette, calinski_harabasz, davies_bouldin, inertia."""
+    rng = np.random.default_rng(seed)
+    S = Z if len(Z) <= sample_size else Z[np.sort(rng.choice(len(Z), sample_size, replace=False))]
+    rows = []
+    for k in k_values:
+        km = KMeans(n_clusters=k, n_init=n_init, max_iter=max_iter, random_state=seed).fit(S)
+        labels = km.labels_
+        if len(np.unique(labels)) < 2:  # degenerate data (e.g. all rows equal): no index is defined
+            rows.append({"k": k, "silhouette": float("nan"), "calinski_harabasz": float("nan"),
+                         "davies_bouldin": float("nan"), "inertia": float(km.inertia_)})
+            continue
+        sil_rows = stratified_sample(labels, silhouette_sample_size, rng)
+        rows.append(
+            {
+                "k": k,
+                "silhouette": float(silhouette_score(S[sil_rows], labels[sil_rows])),
+                "calinski_harabasz": float(calinski_harabasz_score(S, labels)),
+                "davies_bouldin": float(davies_bouldin_score(S, labels)),
+                "inertia": float(km.inertia_),
+            }
+        )
+    return rows
+
+
+def choose_k(scores: list[dict]) -> int:
+    """Apply the rule in the module docstring to the rows from :func:`scan_k`."""
+    ks = np.array([r["k"] for r in scores])
+    sil = np.nan_to_num(np.array([r["silhouette"] for r in scores]), nan=-np.inf)
+    ch = np.nan_to_num(np.array([r["calinski_harabasz"] for r in scores]), nan=-np.inf)
+    db = np.nan_to_num(np.array([r["davies_bouldin"] for r in scores]), nan=np.inf)
+    mean_rank = (_rank(-sil) + _rank(-ch) + _rank(db)) / 3.0
+    # lexsort: last key is primary -> mean rank, then higher silhouette, then smaller k.
+    return int(ks[np.lexsort((ks, -sil, mean_rank))[0]])
+
+
+def _rank(values: np.ndarray) -> np.ndarray:
+    """1 = smallest value; equal values share the lowest rank."""
+    return np.searchsorted(np.sort(values), values, side="left").astype(float) + 1.0
