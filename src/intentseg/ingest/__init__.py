@@ -1,0 +1,179 @@
+"""Load event files (CSV, Parquet, JSON Lines) into a warehouse, and describe what it holds.
+
+Every row read is either accepted into its source's table or kept in ``<table>_quarantine`` with a
+reason (:data:`REASONS`): accepted + quarantined == rows read, always. See docs/ingest.md.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from pydantic import ValidationError
+
+from ..config import IngestSettings, Settings
+from ..errors import ConfigError
+from ..schema import SOURCES, get_source
+from ..warehouse import Warehouse, connect
+from .load import (
+    LEDGER_TABLE,
+    Target,
+    already_loaded,
+    file_hash,
+    now_utc,
+    quarantine_table,
+    record_file,
+)
+from .plan import PlannedFile, plan
+from .readers import iter_batches
+from .report import FileResult, IngestReport, SourceCounts, SourcesReport, SourceStatus
+from .validate import REASONS, Rules, check, check_id_type
+
+__all__ = ["REASONS", "IngestReport", "SourcesReport", "describe_sources", "ingest"]
+
+
+def ingest(
+    paths: str | Path | Sequence[str | Path],
+    warehouse: str | Warehouse | None = None,
+    *,
+    source: str | None = None,
+    settings: Settings | None = None,
+    columns: Mapping[str, str] | None = None,
+    time_spent_cap_s: float | None = None,
+    user_id_type: str | None = None,
+    batch_rows: int | None = None,
+) -> IngestReport:
+    """Load files (or folders of files named after their source) into ``warehouse``.
+
+    ``source`` forces the source of every file. ``columns`` maps canonical columns to the files' names,
+    e.g. ``{"user_id": "visitor_id"}`` (or ``{"clickstream.user_id": ...}`` for one source), on top of
+    the config's ``[sources.NAME.columns]``. The keyword settings override ``settings.ingest``.
+    Re-loading a file already in the ingest ledger does nothing; events already loaded are
+    quarantined as ``duplicate``.
+    """
+    started = time.perf_counter()
+    settings = settings or Settings()
+    rules_src = _ingest_settings(settings.ingest, time_spent_cap_s, user_id_type, batch_rows)
+    rules = Rules(rules_src.time_spent_cap_s, rules_src.user_id_type)
+    given = [paths] if isinstance(paths, (str, Path)) else list(paths)
+    planned, skipped = plan([Path(p) for p in given], settings, source, dict(columns or {}))
+
+    wh = connect(warehouse if warehouse is not None else settings.warehouse)
+    try:
+        report = IngestReport(wh.display_url)
+        targets: dict[str, Target] = {}
+        for f in planned:
+            if f.source not in targets:
+                targets[f.source] = Target.prepare(wh, get_source(f.source), settings.mapping(f.source), rules.user_id_type)
+                report.sources[f.source] = SourceCounts(f.source, targets[f.source].table)
+            targets[f.source].check_file_columns(f.columns, str(f.path))
+        for f in planned:
+            result = _load_file(wh, f, targets[f.source], rules, rules_src.batch_rows)
+            report.files.append(result)
+            counts = report.sources[f.source]
+            counts.rows_read += result.rows_read
+            counts.accepted += result.accepted
+            for why, n in result.quarantined.items():
+                counts.quarantined[why] = counts.quarantined.get(why, 0) + n
+        report.files.extend(skipped)
+    finally:
+        if wh is not warehouse:
+            wh.close()
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _ingest_settings(base: IngestSettings, cap: float | None, id_type: str | None, batch: int | None) -> IngestSettings:
+    given = {"time_spent_cap_s": cap, "user_id_type": id_type, "batch_rows": batch}
+    try:
+        return IngestSettings.model_validate(base.model_dump() | {k: v for k, v in given.items() if v is not None})
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))} = {e.get('input')!r}: {e['msg']}" for e in exc.errors())
+        raise ConfigError(f"ingest settings: {problems}.", hint="Correct the value.") from None
+
+
+def _load_file(wh: Warehouse, f: PlannedFile, target: Target, rules: Rules, batch_rows: int) -> FileResult:
+    result = FileResult(str(f.path), f.source, f.format, "loaded")
+    digest = file_hash(f.path)
+    if already_loaded(wh, digest, f.source):
+        result.status, result.note = "already_loaded", "same content already loaded (ingest ledger)"
+        return result
+    ingested_at = now_utc()
+    src = get_source(f.source)
+    first = True
+    for batch in iter_batches(f.path, f.format, batch_rows):
+        checked = check(batch, src, f.columns, rules)
+        if first and rules.user_id_type == "int":
+            check_id_type(checked, str(f.path))
+        first = False
+        rejected = checked.quarantined(str(f.path))
+        target.quarantine(rejected, ingested_at)
+        inserted, _ = target.insert(
+            checked.events,
+            lambda pos: checked.quarantined(str(f.path), rows=checked.event_rows[pos], reason="duplicate"),
+            ingested_at,
+        )
+        result.rows_read += batch.rows_read
+        result.accepted += inserted
+        for why in rejected.column("reason").to_pylist():
+            result.quarantined[why] = result.quarantined.get(why, 0) + 1
+        if inserted < checked.events.num_rows:
+            result.quarantined["duplicate"] = result.quarantined.get("duplicate", 0) + checked.events.num_rows - inserted
+    # The invariant the whole design serves: every row read is accounted for.
+    assert result.accepted + sum(result.quarantined.values()) == result.rows_read, result
+    record_file(wh, {
+        "file_hash": digest, "source": f.source, "file": str(f.path), "format": f.format,
+        "rows_read": result.rows_read, "accepted": result.accepted,
+        "quarantined": sum(result.quarantined.values()), "ingested_at": ingested_at,
+    })
+    return result
+
+
+def describe_sources(warehouse: str | Warehouse | None = None, settings: Settings | None = None) -> SourcesReport:
+    """Per source: table, whether it exists, rows, distinct users, first/last event, quarantined rows by
+    reason; and the ingest ledger. Works on tables made without intentseg (no event_id, no quarantine)."""
+    settings = settings or Settings()
+    wh = connect(warehouse if warehouse is not None else settings.warehouse)
+    try:
+        q = wh.quote
+        tables = set(wh.tables())
+        report = SourcesReport(wh.display_url)
+        for name in SOURCES:
+            mapping = settings.mapping(name)
+            table = mapping.table or name
+            status = SourceStatus(name, table, table in tables)
+            if status.exists:
+                found = mapping.resolve(wh.columns(table), where=f"table {table}")
+                uid, ts = q(found["user_id"] or "user_id"), q(found["timestamp"] or "timestamp")
+                row = wh.query(
+                    f"SELECT COUNT(*) AS n, COUNT(DISTINCT {uid}) AS users, MIN({ts}) AS first, MAX({ts}) AS last "
+                    f"FROM {q(table)}"
+                ).iloc[0]
+                status.rows, status.users = int(row["n"]), int(row["users"])
+                status.first_event, status.last_event = _iso(row["first"]), _iso(row["last"])
+            if quarantine_table(table) in tables:
+                counts = wh.query(
+                    f"SELECT {q('reason')} AS reason, COUNT(*) AS n FROM {q(quarantine_table(table))} "
+                    f"GROUP BY {q('reason')} ORDER BY {q('reason')}"
+                )
+                status.quarantined = {str(r): int(n) for r, n in zip(counts["reason"], counts["n"])}
+            report.sources.append(status)
+        if LEDGER_TABLE in tables:
+            ledger = wh.query(f"SELECT * FROM {q(LEDGER_TABLE)} ORDER BY {q('ingested_at')}, {q('file')}")
+            report.files = [
+                {k: (_iso(v) if k == "ingested_at" else v.item() if isinstance(v, np.generic) else v) for k, v in r.items()}
+                for r in ledger.to_dict("records")
+            ]
+    finally:
+        if wh is not warehouse:
+            wh.close()
+    return report
+
+
+def _iso(value: object) -> str | None:
+    if value is None or pd.isna(value):
+        return None
+    return value if isinstance(value, str) else pd.Timestamp(value).isoformat(sep=" ")
