@@ -61,6 +61,12 @@ def ingest(
     given = [paths] if isinstance(paths, (str, Path)) else list(paths)
     planned, skipped = plan([Path(p) for p in given], settings, source, dict(columns or {}))
 
+    if rules.user_id_type == "int":
+        for f in planned:  # before anything is created: a file of text ids needs another setting
+            head = next(iter_batches(f.path, f.format, 10_000), None)
+            if head is not None:
+                check_id_type(check(head, get_source(f.source), f.columns, rules), str(f.path))
+
     wh = connect(warehouse if warehouse is not None else settings.warehouse)
     try:
         report = IngestReport(wh.display_url)
@@ -103,12 +109,8 @@ def _load_file(wh: Warehouse, f: PlannedFile, target: Target, rules: Rules, batc
         return result
     ingested_at = now_utc()
     src = get_source(f.source)
-    first = True
     for batch in iter_batches(f.path, f.format, batch_rows):
         checked = check(batch, src, f.columns, rules)
-        if first and rules.user_id_type == "int":
-            check_id_type(checked, str(f.path))
-        first = False
         rejected = checked.quarantined(str(f.path))
         target.quarantine(rejected, ingested_at)
         inserted, _ = target.insert(

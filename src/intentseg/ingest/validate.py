@@ -131,7 +131,7 @@ def check_id_type(checked: Checked, where: str) -> None:
     if checked.ids_seen and checked.non_integer_ids * 2 > checked.ids_seen:
         raise InputError(
             f"{where}: {checked.non_integer_ids:,} of the first {checked.ids_seen:,} user ids are not whole "
-            "numbers; this file has text user ids. Nothing of it was loaded.",
+            "numbers: this file has text user ids. Nothing was loaded.",
             hint='Set user_id_type = "string" under [ingest] in intentseg.toml (or INTENTSEG_INGEST__USER_ID_TYPE=string).',
         )
 
