@@ -78,7 +78,7 @@ class Persona:
 PERSONA_SPECS: tuple[Persona, ...] = (
     Persona(
         "drifters", engagement=0.1, activity_sigma=0.45,
-        p_clicks=0.96, p_searches=0.10, p_articles=0.06,
+        p_clicks=0.985, p_searches=0.10, p_articles=0.06,
         clicks_mean=2.5, searches_mean=1.2, articles_mean=1.2, sessions_mean=1.1,
         click_dwell_s=8, article_dwell_s=25, clicks_max=6,
         devices=(0.08, 0.85, 0.03, 0.04), referrers=(0.07, 0.60, 0.30, 0.03),
@@ -86,7 +86,7 @@ PERSONA_SPECS: tuple[Persona, ...] = (
         pages=(0.40, 0.25, 0.10, 0.0, 0.0, 0.15, 0.0, 0.0, 0.10), page_skew=3.0, review_share=0.05,
     ),
     Persona(
-        "browsers", engagement=1.0, activity_sigma=0.45,
+        "browsers", engagement=1.2, activity_sigma=0.45,
         p_clicks=1.0, p_searches=0.90, p_articles=0.25,
         clicks_mean=22, searches_mean=2, articles_mean=1.2, sessions_mean=7,
         click_dwell_s=12, article_dwell_s=40,
@@ -96,7 +96,7 @@ PERSONA_SPECS: tuple[Persona, ...] = (
     ),
     Persona(
         "readers", engagement=1.8, activity_sigma=0.45,
-        p_clicks=0.94, p_searches=0.80, p_articles=1.0,
+        p_clicks=0.97, p_searches=0.80, p_articles=1.0,
         clicks_mean=5, searches_mean=3, articles_mean=11, sessions_mean=4,
         click_dwell_s=45, article_dwell_s=240,
         devices=(0.24, 0.61, 0.11, 0.04), referrers=(0.72, 0.12, 0.10, 0.06),
@@ -104,7 +104,7 @@ PERSONA_SPECS: tuple[Persona, ...] = (
         pages=(0.10, 0.15, 0.0, 0.0, 0.0, 0.65, 0.05, 0.0, 0.05), page_skew=1.5, review_share=0.05,
     ),
     Persona(
-        "shoppers", engagement=1.4, activity_sigma=0.45,
+        "shoppers", engagement=1.0, activity_sigma=0.45,
         p_clicks=1.0, p_searches=0.95, p_articles=0.10,
         clicks_mean=12, searches_mean=5, articles_mean=1.2, sessions_mean=2,
         click_dwell_s=40, article_dwell_s=50,
@@ -200,9 +200,9 @@ _WHYS = (
     "do leaves change colour", "is sleep important",
 )
 _NAV = (
-    "login", "my account", "contact us", "shipping status", "track my parcel", "help", "returns",
+    "login", "my account", "contact us", "shipping status", "parcel tracking", "help", "returns",
     "customer service", "careers", "store locator", "newsletter", "sign up", "password reset",
-    "delivery times", "gift cards", "about us", "opening hours", "app download",
+    "delivery times", "gift cards", "about us", "opening hours", "mobile app",
 )
 _SECTIONS = ("news", "tech", "home", "garden", "sports", "travel", "money", "health", "food", "style",
              "deals", "outdoors", "gaming", "kids", "auto")
@@ -221,9 +221,10 @@ def _slug(text: str) -> str:
     return text.replace(" ", "-")
 
 
-def _queries_by_intent() -> dict[str, list[str]]:
+def queries_by_intent() -> dict[str, list[str]]:
+    """The site-search vocabulary per planted intent (templates x products, brands, topics)."""
     products = [(b, p) for b in _BRANDS for p in _PRODUCTS]
-    nav = list(_NAV) + list(_BRANDS) + [f"{b} store" for b in _BRANDS] + [f"{s} section" for s in _SECTIONS]
+    nav = list(_NAV) + list(_BRANDS) + [f"{b} store" for b in _BRANDS] + [f"{s} section" for s in _SECTIONS if s != "deals"]
     info = ([f"how to {t}" for t in _TASKS] + [f"what is {t}" for t in _TOPICS] + [f"why {w}" for w in _WHYS]
             + [f"how does {t} work" for t in _TOPICS] + [f"{t} explained" for t in _TOPICS]
             + [f"guide to {t}" for t in _TOPICS])
@@ -263,7 +264,7 @@ def _pages_by_kind() -> dict[str, list[str]]:
 def _referrers_by_class() -> dict[str, list[str]]:
     from urllib.parse import quote_plus
 
-    queries = [q for qs in _queries_by_intent().values() for q in qs[::7]]
+    queries = [q for qs in queries_by_intent().values() for q in qs[::7]]
     search = (["https://www.google.com/", "https://www.bing.com/", "https://duckduckgo.com/"]
               + [f"https://www.google.com/search?q={quote_plus(q)}" for q in queries]
               + [f"https://www.bing.com/search?q={quote_plus(q)}" for q in queries[::3]]
@@ -307,7 +308,7 @@ class _Vocabs:
 @lru_cache(maxsize=1)
 def _vocabs() -> _Vocabs:
     pages = _pages_by_kind()
-    queries = _queries_by_intent()
+    queries = queries_by_intent()
     refs = _referrers_by_class()
     return _Vocabs(
         pages=_Vocab.build([pages[k] for k in PAGE_KINDS]),
@@ -522,8 +523,9 @@ def _end_us(end: str | pd.Timestamp) -> int:
 def _check(n_users: int, days: int) -> None:
     if n_users < 1:
         raise InputError(f"Number of users must be at least 1, got {n_users}.", hint="Pass --users 1000 or more.")
-    if days < 1:
-        raise InputError(f"The window must be at least 1 day, got {days}.", hint="Pass --days 30 (the default).")
+    if not 1 <= days <= 10_000:
+        raise InputError(f"The window must be 1 to 10,000 days long, got {days}.",
+                         hint="Pass --days 30 (the default).")
 
 
 def iter_event_blocks(
