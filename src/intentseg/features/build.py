@@ -86,10 +86,12 @@ def _parse(name: str) -> exp.Select:
 
 def _table(name: str) -> exp.Table:
     """A table reference with every part quoted (``schema.table`` part by part)."""
-    table = exp.to_table(name)
-    for part in table.parts:
-        part.set("quoted", True)
-    return table
+    *db, table = name.split(".")
+    return exp.Table(
+        this=exp.to_identifier(table, quoted=True),
+        db=exp.to_identifier(db[-1], quoted=True) if db else None,
+        catalog=exp.to_identifier(db[-2], quoted=True) if len(db) > 1 else None,
+    )
 
 
 def _timestamp(value: str | None, key: str) -> pd.Timestamp | None:
