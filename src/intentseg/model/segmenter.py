@@ -28,15 +28,16 @@ class Segmenter(ClusterMixin, TransformerMixin, BaseEstimator):
     ----------
     n_segments : "auto" or int
         Number of segments. ``"auto"`` scans ``k_range`` and picks k by the rule in
-        :mod:`intentseg.model.selection` (mean rank of silhouette, Calinski-Harabasz, Davies-Bouldin).
+        :mod:`intentseg.model.selection` (best silhouette; near-ties go to the smaller k).
     k_range : (int, int)
         Smallest and largest k scanned by ``"auto"`` (inclusive).
     features : list of str or None
         Model columns of a DataFrame. ``None``: the :data:`~intentseg.model.transform.DEFAULT_FEATURES`
         present in the frame (or, when none is, every numeric column). Other columns (``user_id``,
         timestamps) are ignored. A numpy array is used whole, its columns named ``x0..xN``.
-    scaling : "robust" or "standard"
-        How transformed columns are scaled (median/IQR or mean/std); shares and flags stay in [0, 1].
+    scaling : "standard" or "robust"
+        How transformed columns are scaled (mean/std, or median/IQR when outliers survive the log);
+        shares and flags stay in [0, 1].
     n_init, max_iter : int
         K-Means starts and iterations, for the k scan and the final fit.
     random_state : int, RandomState or None
@@ -77,7 +78,7 @@ class Segmenter(ClusterMixin, TransformerMixin, BaseEstimator):
         *,
         k_range: tuple[int, int] = (2, 10),
         features: list[str] | None = None,
-        scaling: str = "robust",
+        scaling: str = "standard",
         n_init: int = 4,
         max_iter: int = 300,
         random_state: Any = None,
@@ -117,7 +118,7 @@ class Segmenter(ClusterMixin, TransformerMixin, BaseEstimator):
             k_values = list(range(lo, hi + 1)) or [max(1, min(lo, n))]
             scores = selection.scan_k(Z, k_values, **scan) if len(k_values) > 1 or k_values[0] > 1 else []
             k = selection.choose_k(scores) if len(scores) > 1 else k_values[0]
-            rule = "mean rank of silhouette, Calinski-Harabasz and Davies-Bouldin"
+            rule = f"smallest k within {selection.SILHOUETTE_TIE} of the best silhouette"
         else:
             k = int(self.n_segments)
             if k > n:

@@ -8,9 +8,12 @@ Every k in the range is fitted (K-Means, ``n_init`` starts) on a random sample o
 * Calinski-Harabasz (higher is better) and Davies-Bouldin (lower is better), on the whole scan sample;
 * inertia (within-segment sum of squares), kept for the elbow chart in the report.
 
-**The rule.** Each index ranks the candidates (1 = best); k with the lowest mean rank wins; ties go to
-the higher silhouette, then to the smaller k. One index alone is easy to fool (silhouette favours
-few, well-separated groups; Calinski-Harabasz favours many); agreement across the three is the evidence.
+**The rule.** The highest silhouette wins (how well each user sits in its own segment rather than the
+next one is what a segmentation is for); candidates within ``SILHOUETTE_TIE`` of the best count as
+tied (that is the sampling noise of a 20k-user silhouette) and the smallest tied k wins: fewer
+segments are easier to act on. Calinski-Harabasz and Davies-Bouldin are kept next to it in
+``selection_`` for the report: they often disagree by a step (Calinski-Harabasz leans to few segments,
+Davies-Bouldin to many), which is why they are not voted.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from __future__ import annotations
 import numpy as np
 from sklearn.cluster import KMeans
 from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
+
+SILHOUETTE_TIE = 0.005
 
 
 def stratified_sample(labels: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:
@@ -70,14 +75,6 @@ def scan_k(
 def choose_k(scores: list[dict]) -> int:
     """Apply the rule in the module docstring to the rows from :func:`scan_k`."""
     ks = np.array([r["k"] for r in scores])
-    sil = np.nan_to_num(np.array([r["silhouette"] for r in scores]), nan=-np.inf)
-    ch = np.nan_to_num(np.array([r["calinski_harabasz"] for r in scores]), nan=-np.inf)
-    db = np.nan_to_num(np.array([r["davies_bouldin"] for r in scores]), nan=np.inf)
-    mean_rank = (_rank(-sil) + _rank(-ch) + _rank(db)) / 3.0
-    # lexsort: last key is primary -> mean rank, then higher silhouette, then smaller k.
-    return int(ks[np.lexsort((ks, -sil, mean_rank))[0]])
-
-
-def _rank(values: np.ndarray) -> np.ndarray:
-    """1 = smallest value; equal values share the lowest rank."""
-    return np.searchsorted(np.sort(values), values, side="left").astype(float) + 1.0
+    sil = np.nan_to_num(np.array([r["silhouette"] for r in scores], dtype=float), nan=-np.inf)
+    tied = ks[sil >= sil.max() - SILHOUETTE_TIE]
+    return int(tied.min())

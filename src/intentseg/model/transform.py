@@ -15,10 +15,11 @@ kind          which columns (first matching rule wins)             transform
 ``plain``     anything else (and every column of a numpy array)   scaled
 ============  ==================================================  =======================================
 
-Scaling (``robust``: median and inter-quartile range; ``standard``: mean and standard deviation) is
+Scaling (``robust``: median and inter-quartile range; ``standard``: mean and standard deviation) brings
+each scaled column to a standard deviation of 0.5, the largest a [0, 1] share can have. It is
 learned in ``fit`` and stored in the model, so a saved model, ``predict`` and the SQL query from
 ``to_sql`` all apply exactly the same arithmetic: ``(value - center) / scale``. Shares and flags stay
-in [0, 1]: they are already comparable with one inter-quartile range of a scaled column.
+in [0, 1].
 
 Each rule also carries the feature's *engagement weight* (+1: more means more engaged, -1: more
 means less engaged, 0: says nothing about engagement), used to order segments, and the plain-word
@@ -60,6 +61,12 @@ RULES: tuple[FeatureRule, ...] = (
 DEFAULT_RULE = FeatureRule("*", "plain")
 
 KINDS = ("log", "share", "flag", "plain")
+#: Scaled columns get a standard deviation of 1 / SPREAD = 0.5, the largest a [0, 1] share can have, so
+#: a log count does not outweigh a share just because of its units.
+SPREAD = 2.0
+#: For normal data the inter-quartile range is 1.349 standard deviations: robust scaling estimates the
+#: standard deviation as IQR / 1.349.
+IQR_PER_SD = 1.349
 SCALINGS = ("robust", "standard")
 
 #: The default model features: volume of each source, time spent, regularity, recency and the mix of
@@ -69,13 +76,11 @@ SCALINGS = ("robust", "standard")
 #: volumes already say.
 DEFAULT_FEATURES: tuple[str, ...] = (
     "clicks",
-    "sessions",
-    "click_time_total_s",
     "searches",
     "article_views",
-    "article_time_total_s",
     "active_days",
-    "recency_days",
+    "click_time_avg_s",
+    "article_time_avg_s",
     "intent_navigational_share",
     "intent_informational_share",
     "intent_transactional_share",
@@ -117,12 +122,12 @@ class FeatureTransform:
             col = U[:, j]
             if scaling == "robust":
                 q1, med, q3 = np.percentile(col, [25, 50, 75])
-                center[j], spread = med, q3 - q1
-                if not spread > 0:  # e.g. a count that is 0 for most users: fall back to the std
-                    spread = col.std()
+                center[j], sd = med, (q3 - q1) / IQR_PER_SD
+                if not sd > 0:  # e.g. a count that is 0 for most users: fall back to the std
+                    sd = col.std()
             else:
-                center[j], spread = col.mean(), col.std()
-            scale[j] = spread if spread > 0 else 1.0
+                center[j], sd = col.mean(), col.std()
+            scale[j] = SPREAD * sd if sd > 0 else 1.0
         return cls(list(names), list(kinds), center, scale)
 
     def apply(self, X: np.ndarray) -> np.ndarray:
