@@ -11,7 +11,13 @@ from .app import app, run_app
 
 # Command modules register themselves on import (one module per command group).
 from . import config as _config  # noqa: F401,E402
+from . import demo as _demo  # noqa: F401,E402
+from . import features as _features  # noqa: F401,E402
 from . import generate as _generate  # noqa: F401,E402
+from . import ingest as _ingest  # noqa: F401,E402
+from . import pipeline as _pipeline  # noqa: F401,E402
+
+__all__ = ["app", "main"]
 
 
 def main() -> None:

@@ -1,0 +1,192 @@
+"""``run``, ``assign``, ``segments``, ``runs`` and ``report``: thin commands over intentseg.pipeline."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from .app import app, console, out, print_json
+
+WAREHOUSE = typer.Option(None, "--warehouse", "-w", help="Warehouse URL (default: settings, else duckdb:///intentseg.duckdb).")
+CONFIG = typer.Option(None, "--config", "-c", help="intentseg.toml with sources, mapping, features, k, output names.")
+JSON = typer.Option(False, "--json", help="Print one JSON object instead of tables (quiet otherwise).")
+
+
+@contextmanager
+def _progress(quiet: bool) -> Iterator[Any]:
+    """A Rich spinner that shows the running step on a terminal; nothing under --json."""
+    if quiet or not console.is_terminal:
+        yield (lambda text: None) if quiet else (lambda text: console.print(f"· {text}"))
+        return
+    with console.status("Starting") as status:
+        yield lambda text: status.update(text)
+
+
+def _k_option(value: str | None) -> int | str | None:
+    if value is None or value == "auto":
+        return value
+    try:
+        k = int(value)
+    except ValueError:
+        raise typer.BadParameter(f"--k must be 'auto' or a whole number, not {value!r}") from None
+    return k
+
+
+def segments_table(segments: list[dict[str, Any]], title: str) -> Table:
+    table = Table(title=title, show_lines=False)
+    for col, justify in (("id", "right"), ("segment", "left"), ("users", "right"), ("share", "right"),
+                         ("defining traits", "left"), ("targeting advice", "left")):
+        table.add_column(col, justify=justify, overflow="fold")
+    for s in segments:
+        table.add_row(
+            str(s["segment_id"]), s["name"], f"{s['size']:,}", f"{s['share']:.1%}",
+            "; ".join(s.get("traits", [])[:3]), s.get("advice", ""),
+        )
+    return table
+
+
+@app.command("run")
+def run_cmd(
+    warehouse: str | None = WAREHOUSE,
+    config: Path | None = CONFIG,
+    k: str | None = typer.Option(None, "--k", help="Number of segments: 'auto' (chosen with evidence) or 2..30."),
+    model: Path | None = typer.Option(None, "--model", help="Score with this saved model instead of refitting."),
+    previous: Path | None = typer.Option(None, "--previous", help="Keep ids and names of this model (default: the last run's)."),
+    fresh: bool = typer.Option(False, "--fresh", help="Ignore the previous run: new ids and names."),
+    report: Path | None = typer.Option(None, "--report", help="Write the HTML report and PNG charts to this folder."),
+    model_out: Path | None = typer.Option(None, "--model-out", help="Also save the fitted model as JSON here."),
+    as_json: bool = JSON,
+) -> None:
+    """Build features, fit segments, write them back (with history) and report — one run."""
+    from ..pipeline import run
+
+    prev: Any = None if fresh else (previous or True)
+    with _progress(as_json) as progress:
+        result = run(warehouse, config=config, k=_k_option(k), model=model, previous=prev,
+                     report_dir=report, model_out=model_out, progress=progress)
+    if as_json:
+        print_json(result.to_json())
+        return
+    out.print(segments_table(result.segments, f"Run {result.run_id}: {result.k} segments of {len(result.assignments):,} users"))
+    sil = result.metrics.get("silhouette")
+    out.print(f"k = {result.k} ({result.model.selection_.get('rule')})" + (f", silhouette {sil:.3f}" if sil is not None else ""))
+    if result.stability:
+        out.print(f"Kept ids and names of run {result.previous_run_id or 'given model'}; "
+                  f"{result.stability.get('changed_share', 0):.1%} of users changed segment.")
+    out.print(f"Written: {', '.join(f'{t} ({n:,} rows)' for t, n in result.row_counts.items())}")
+    if result.report_path:
+        out.print(f"Report: {result.report_path.resolve()}")
+
+
+@app.command("assign")
+def assign_cmd(
+    model: Path = typer.Option(..., "--model", help="A model saved by `intentseg segment --model-out` or `run --model-out`."),
+    warehouse: str | None = WAREHOUSE,
+    config: Path | None = CONFIG,
+    as_json: bool = JSON,
+) -> None:
+    """Score users with an existing model (no refit) and write user_segments and history."""
+    from ..pipeline import assign
+
+    with _progress(as_json) as progress:
+        result = assign(warehouse, model=model, config=config, progress=progress)
+    if as_json:
+        print_json(result.to_json())
+        return
+    out.print(segments_table(result.segments, f"Run {result.run_id}: users scored with {model}"))
+
+
+def _tables(warehouse: str | None, config: Path | None):
+    from ..config import load_settings
+    from ..warehouse import connect
+    from ..writeback import Tables
+
+    settings = load_settings(config, overrides={"warehouse": warehouse})
+    return Tables(connect(settings.warehouse), settings.output)
+
+
+@app.command("segments")
+def segments_cmd(
+    warehouse: str | None = WAREHOUSE,
+    config: Path | None = CONFIG,
+    run_id: str | None = typer.Option(None, "--run", help="A run id (default: the latest successful run)."),
+    as_json: bool = JSON,
+) -> None:
+    """List segments of a run: name, size, share, key traits, targeting advice."""
+    from ..errors import InputError
+    from ..pipeline import segment_summaries
+    from ..model.persist import from_dict
+
+    tables = _tables(warehouse, config)
+    row = tables.run(run_id)
+    if not row or not row.get("model"):
+        raise InputError(
+            f"No {'run ' + run_id if run_id else 'successful run'} in {tables.warehouse.display_url}.",
+            hint="Run `intentseg run` first, or list runs with `intentseg runs`.",
+        )
+    segments = segment_summaries(from_dict(row["model"], where=f"run {row['run_id']}"))
+    if as_json:
+        print_json({"run_id": row["run_id"], "segments": segments})
+        return
+    out.print(segments_table(segments, f"Segments of run {row['run_id']}"))
+
+
+@app.command("runs")
+def runs_cmd(
+    warehouse: str | None = WAREHOUSE,
+    config: Path | None = CONFIG,
+    limit: int = typer.Option(20, "--limit", help="How many runs, newest first."),
+    as_json: bool = JSON,
+) -> None:
+    """Run history with status, k, users and metrics."""
+    df = _tables(warehouse, config).runs(limit)
+    records = []
+    for r in df.to_dict("records"):
+        metrics = json.loads(r["metrics"]) if isinstance(r.get("metrics"), str) else (r.get("metrics") or {})
+        error = json.loads(r["error"]) if isinstance(r.get("error"), str) else r.get("error")
+        records.append({
+            "run_id": r["run_id"], "kind": r["kind"], "status": r["status"], "started_at": str(r["started_at"]),
+            "k": None if r["k"] is None or r["k"] != r["k"] else int(r["k"]),
+            "n_users": None if r["n_users"] is None or r["n_users"] != r["n_users"] else int(r["n_users"]),
+            "silhouette": metrics.get("silhouette"), "changed_share": r.get("changed_share"),
+            "error": (error or {}).get("message") if error else None,
+        })
+    if as_json:
+        print_json({"runs": records})
+        return
+    table = Table(title="Runs (newest first)")
+    for col in ("run_id", "kind", "status", "started_at", "k", "users", "silhouette", "changed", "error"):
+        table.add_column(col, overflow="fold")
+    for r in records:
+        table.add_row(
+            r["run_id"], r["kind"], r["status"], r["started_at"][:19], str(r["k"] or ""),
+            f"{r['n_users']:,}" if r["n_users"] else "",
+            f"{r['silhouette']:.3f}" if r["silhouette"] is not None else "",
+            f"{r['changed_share']:.1%}" if r["changed_share"] == r["changed_share"] and r["changed_share"] is not None else "",
+            r["error"] or "",
+        )
+    out.print(table)
+
+
+@app.command("report")
+def report_cmd(
+    out_dir: Path = typer.Option(Path("report"), "--out", "-o", help="Folder for index.html and the PNG charts."),
+    warehouse: str | None = WAREHOUSE,
+    config: Path | None = CONFIG,
+    run_id: str | None = typer.Option(None, "--run", help="A run id (default: the latest successful run)."),
+) -> None:
+    """Write the HTML report and PNG charts of a run (index.html opens offline)."""
+    from ..config import load_settings
+    from ..runreport import render_from_warehouse
+    from ..warehouse import connect
+
+    settings = load_settings(config, overrides={"warehouse": warehouse})
+    with connect(settings.warehouse) as wh:
+        path = render_from_warehouse(wh, settings, out_dir, run_id)
+    out.print(f"Report: {path.resolve()}")

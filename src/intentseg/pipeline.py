@@ -1,0 +1,338 @@
+"""``run``: features → segmenter → assignments → write-back → report, recorded as one run.
+
+Every run gets a ``run_id`` and a row in ``segment_runs`` (status running → ok | failed). A refit keeps
+segment ids and names by matching to the previous successful run's model (stored in ``segment_runs``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+import traceback
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .config import Settings, load_settings
+from .errors import InputError, IntentsegError, NoUsersError
+from .model import Segmenter
+from .model.persist import from_dict, to_dict
+from .warehouse import Warehouse, connect
+from .warehouse.base import Tracer
+from .writeback import PROFILE_COLUMNS, Tables, now_utc
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class RunResult:
+    """What one run produced; ``to_json()`` is what ``intentseg run --json`` prints."""
+
+    run_id: str
+    kind: str
+    k: int
+    segments: list[dict[str, Any]]
+    metrics: dict[str, Any]
+    tables: dict[str, str]
+    row_counts: dict[str, int]
+    report_path: Path | None
+    model: Segmenter
+    features: pd.DataFrame = field(repr=False)
+    assignments: pd.DataFrame = field(repr=False)
+    previous_run_id: str | None = None
+    stability: dict[str, Any] | None = None
+    seconds: dict[str, float] = field(default_factory=dict)
+    engine: str = ""
+    warehouse: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "kind": self.kind,
+            "status": "ok",
+            "engine": self.engine,
+            "warehouse": self.warehouse,
+            "k": self.k,
+            "k_rule": self.model.selection_.get("rule"),
+            "n_users": int(len(self.assignments)),
+            "segments": self.segments,
+            "metrics": self.metrics,
+            "previous_run_id": self.previous_run_id,
+            "changed_share": (self.stability or {}).get("changed_share"),
+            "tables": self.tables,
+            "row_counts": self.row_counts,
+            "report_path": str(self.report_path) if self.report_path else None,
+            "seconds": {k: round(v, 3) for k, v in self.seconds.items()},
+        }
+
+
+def new_run_id(at: dt.datetime | None = None) -> str:
+    at = at or now_utc()
+    return f"{at:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
+
+
+class _Steps:
+    """Times each step and tells the caller (a progress display) which one is running."""
+
+    def __init__(self, progress: Progress | None) -> None:
+        self.progress = progress
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def step(self, name: str, text: str) -> Iterator[None]:
+        if self.progress:
+            self.progress(text)
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] = time.perf_counter() - start
+
+
+def _settings(settings: Settings | None, config: str | Path | None, overrides: dict[str, Any]) -> Settings:
+    if settings is not None:
+        return settings.model_copy(update={k: v for k, v in overrides.items() if v is not None})
+    return load_settings(config, overrides=overrides)
+
+
+def _chosen_metrics(model: Segmenter) -> dict[str, Any]:
+    metrics: dict[str, Any] = {"inertia": float(model.inertia_) if hasattr(model, "inertia_") else None}
+    for row in model.selection_.get("scores", []):
+        if row.get("k") == len(model.cluster_centers_):
+            metrics.update({k: v for k, v in row.items() if k != "k"})
+    return metrics
+
+
+def segment_summaries(model: Segmenter) -> list[dict[str, Any]]:
+    return [
+        {
+            "segment_id": p["segment_id"],
+            "name": model.segment_names_[p["segment_id"]],
+            "size": int(p["size"]),
+            "share": float(p["share"]),
+            "traits": list(p["traits"]),
+            "advice": p["advice"],
+        }
+        for p in model.profiles_
+    ]
+
+
+def profile_rows(model: Segmenter) -> pd.DataFrame:
+    """The model's profiles as rows of ``segment_profiles`` (without run_id)."""
+    import json
+
+    rows = []
+    for p in model.profiles_:
+        for feature, stats in p["features"].items():
+            rows.append(
+                {
+                    "segment_id": p["segment_id"],
+                    "segment_name": model.segment_names_[p["segment_id"]],
+                    "n_users": int(p["size"]),
+                    "share": float(p["share"]),
+                    "feature": feature,
+                    "mean": stats.get("mean"),
+                    "median": stats.get("median"),
+                    "lift": stats.get("lift"),
+                    "z_score": stats.get("z"),
+                    "traits": json.dumps(p["traits"]),
+                    "advice": json.dumps(p["advice"]),
+                }
+            )
+    return pd.DataFrame(rows, columns=[c for c in PROFILE_COLUMNS if c != "run_id"])
+
+
+def assignments_of(model: Segmenter, features: pd.DataFrame) -> pd.DataFrame:
+    """Each user's segment id, name and distance to its centre."""
+    distances = model.transform(features)
+    ids = np.argmin(distances, axis=1)
+    names = np.asarray(model.segment_names_, dtype=object)
+    return pd.DataFrame(
+        {
+            "user_id": features["user_id"].to_numpy(),
+            "segment_id": ids.astype("int64"),
+            "segment_name": names[ids],
+            "distance": distances[np.arange(len(ids)), ids],
+        }
+    )
+
+
+def _load_model(model: Segmenter | str | Path) -> Segmenter:
+    return model if isinstance(model, Segmenter) else Segmenter.load(model)
+
+
+def _previous_model(tables: Tables, previous: Segmenter | str | Path | bool | None) -> tuple[Segmenter | None, str | None]:
+    """The model whose ids and names a refit keeps: given, or the latest successful run's (``True``)."""
+    if previous is None or previous is False:
+        return None, None
+    if previous is True:
+        row = tables.run()
+        if not row or not row.get("model"):
+            return None, None
+        return from_dict(row["model"], where=f"segment_runs run {row['run_id']}"), row["run_id"]
+    return _load_model(previous), None
+
+
+def run(
+    warehouse: str | Warehouse | None = None,
+    *,
+    settings: Settings | None = None,
+    config: str | Path | None = None,
+    k: int | str | None = None,
+    model: Segmenter | str | Path | None = None,
+    previous: Segmenter | str | Path | bool | None = True,
+    report_dir: str | Path | None = None,
+    model_out: str | Path | None = None,
+    progress: Progress | None = None,
+    tracer: Tracer | None = None,
+) -> RunResult:
+    """Build features, fit (or reuse ``model``), assign, write back, and report; returns a RunResult.
+
+    ``previous``: ``True`` (default) keeps ids and names of the latest successful run; a model or path
+    keeps that model's; ``None``/``False`` starts afresh. ``model``: score with this model, no refit.
+    """
+    from .features import build_features
+
+    settings = _settings(settings, config, {"warehouse": warehouse if isinstance(warehouse, str) else None})
+    if k is not None:
+        settings.segment.k = k if k == "auto" else int(k)
+    wh = connect(warehouse if isinstance(warehouse, Warehouse) else settings.warehouse, tracer=tracer)
+    tables = Tables(wh, settings.output)
+    steps = _Steps(progress)
+    kind = "assign" if model is not None else "fit"
+    run_id = new_run_id()
+    started = now_utc()
+    tables.drop_leftovers()
+    tables.start_run(run_id, kind, started)
+    try:
+        with steps.step("features", "Building user features inside the warehouse"):
+            features = build_features(wh, settings=settings)
+            if features.empty:
+                raise NoUsersError(
+                    "No users: every source is absent or empty (or the time window holds no events).",
+                    hint="Load events with `intentseg ingest`, or widen --since/--until.",
+                )
+        previous_run_id = None
+        with steps.step("fit", "Fitting segments" if model is None else "Loading the model"):
+            if model is not None:
+                seg = _load_model(model)
+            else:
+                prev, previous_run_id = _previous_model(tables, previous)
+                chosen = settings.segment.features
+                if prev is not None:
+                    # A refit keeps the previous model's features unless others are asked for; with a
+                    # different feature set (or columns gone) identity cannot carry over.
+                    kept = list(prev.feature_names_)
+                    if chosen is None and set(kept) <= set(features.columns):
+                        chosen = kept
+                    if chosen != kept:
+                        prev, previous_run_id = None, None
+                seg = Segmenter(
+                    n_segments=settings.segment.k,
+                    k_range=tuple(settings.segment.k_range),
+                    features=chosen,
+                    scaling=settings.segment.scaling,
+                    n_init=settings.segment.n_init,
+                    random_state=settings.segment.random_state,
+                )
+                seg.fit(features, previous=prev)
+            if settings.segment.names:
+                seg.rename({int(s): name for s, name in settings.segment.names.items()})
+            if model_out:
+                seg.save(model_out)
+        with steps.step("assign", "Assigning users to segments"):
+            assignments = assignments_of(seg, features)
+        previous_members = None
+        if report_dir and wh.table_exists(settings.output.user_segments):
+            previous_members = wh.query(
+                f"SELECT user_id, segment_id, segment_name FROM {wh.quote(settings.output.user_segments)}"
+            )
+        with steps.step("write", "Writing segments back to the warehouse"):
+            row_counts = tables.write_results(run_id, assignments, profile_rows(seg), now_utc())
+        report_path = None
+        if report_dir:
+            with steps.step("report", "Rendering the report"):
+                from .runreport import render_for_run
+
+                report_path = render_for_run(wh, settings, run_id, seg, features, assignments, previous_members,
+                                             report_dir, started=started, metrics=_chosen_metrics(seg))
+        result = RunResult(
+            run_id=run_id,
+            kind=kind,
+            k=len(seg.cluster_centers_),
+            segments=segment_summaries(seg),
+            metrics=_chosen_metrics(seg),
+            tables={
+                "user_segments": settings.output.user_segments,
+                "segment_profiles": settings.output.segment_profiles,
+                "segment_runs": settings.output.segment_runs,
+                "user_segment_history": settings.output.user_segment_history,
+                "user_features": settings.features.output_table,
+            },
+            row_counts=row_counts,
+            report_path=report_path,
+            model=seg,
+            features=features,
+            assignments=assignments,
+            previous_run_id=previous_run_id,
+            stability=seg.stability_ if model is None else None,
+            seconds=steps.seconds,
+            engine=wh.engine,
+            warehouse=wh.display_url,
+        )
+        tables.finish_run(
+            run_id,
+            "ok",
+            k=result.k,
+            n_users=int(len(features)),
+            n_events=int(features["total_events"].sum()) if "total_events" in features else None,
+            previous_run_id=previous_run_id,
+            changed_share=(result.stability or {}).get("changed_share"),
+            metrics=result.metrics,
+            model=to_dict(seg),
+            row_counts=row_counts,
+            report_path=str(report_path) if report_path else None,
+        )
+        return result
+    except BaseException as exc:
+        _record_failure(tables, run_id, exc)
+        raise
+    finally:
+        if not isinstance(warehouse, Warehouse):
+            wh.close()
+
+
+def _record_failure(tables: Tables, run_id: str, exc: BaseException) -> None:
+    """Best effort: the warehouse itself may be what failed."""
+    try:
+        error = {
+            "type": type(exc).__name__,
+            "message": getattr(exc, "message", None) or str(exc) or type(exc).__name__,
+            "internal": not isinstance(exc, IntentsegError),
+        }
+        if error["internal"]:
+            error["traceback"] = traceback.format_exc(limit=5)
+        tables.finish_run(run_id, "failed", error=error)
+    except Exception:  # noqa: BLE001 - never hide the original error
+        pass
+
+
+def assign(
+    warehouse: str | Warehouse | None = None,
+    *,
+    model: Segmenter | str | Path,
+    settings: Settings | None = None,
+    config: str | Path | None = None,
+    progress: Progress | None = None,
+    tracer: Tracer | None = None,
+) -> RunResult:
+    """Score users with an existing model (no refit) and write the results back."""
+    if model is None:
+        raise InputError("assign needs a model.", hint="Pass --model model.json (written by `intentseg segment --model-out`).")
+    return run(warehouse, settings=settings, config=config, model=model, previous=None, progress=progress, tracer=tracer)
