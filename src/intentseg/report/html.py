@@ -211,8 +211,8 @@ def _caption(data: ReportData, key: str) -> str:
         "sizes": "Segments are ordered by engagement, least engaged first.",
         "profiles": "Colour: z-score of the segment's mean (model scale) against all users, orange above and "
                     "purple below average. Text: lift, the segment's mean divided by the overall mean.",
-        "k_selection": "Each k is fitted on a sample and scored; the chosen k has the best mean rank "
-                       "over the three indices.",
+        "k_selection": "Each k is fitted on a sample and scored; the chosen k is marked. Rule: "
+                       + str((getattr(data.model, "selection_", None) or {}).get("rule") or "not recorded") + ".",
         "projection": "The model's transformed features projected on their first two principal components."
                       + sample,
         "intent_mix": "Intent shares weighted by the number of searches; on the right, the share of the "
