@@ -197,7 +197,7 @@ def run(
     ``previous``: ``True`` (default) keeps ids and names of the latest successful run; a model or path
     keeps that model's; ``None``/``False`` starts afresh. ``model``: score with this model, no refit.
     """
-    from .features import build_features
+    from .features import read_features, write_features
 
     settings = _settings(settings, config, {"warehouse": warehouse if isinstance(warehouse, str) else None})
     if k is not None:
@@ -212,7 +212,9 @@ def run(
     tables.start_run(run_id, kind, started)
     try:
         with steps.step("features", "Building user features inside the warehouse"):
-            features = build_features(wh, settings=settings)
+            # Materialised inside the warehouse (other jobs read it), then read back once.
+            feature_run = write_features(wh, settings)
+            features = read_features(wh, feature_run.table or settings.features.output_table)
             if features.empty:
                 raise NoUsersError(
                     "No users: every source is absent or empty (or the time window holds no events).",

@@ -6,6 +6,7 @@ from .build import (
     FeatureRun,
     build_features,
     feature_sql,
+    read_features,
     refresh_query_intents,
     write_features,
 )
@@ -20,6 +21,7 @@ __all__ = [
     "RuleIntentClassifier",
     "build_features",
     "feature_sql",
+    "read_features",
     "refresh_query_intents",
     "write_features",
 ]

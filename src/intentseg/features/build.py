@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 import sqlglot
+from pydantic import ValidationError
 from sqlglot import exp
 from sqlglot.dialects.mysql import MySQL
 
@@ -133,8 +134,9 @@ class FeatureOptions:
                   for k in ("since", "until", "reference_time", "session_gap_minutes", "duration_cap_s")}
         try:
             checked = FeatureSettings(**{**fs.model_dump(), **values})
-        except Exception as exc:  # pydantic's ValidationError: name the bad value
-            raise ConfigError(f"Invalid feature option: {exc}", hint="See `intentseg features --help`.") from None
+        except ValidationError as exc:
+            problems = "; ".join(f"{'.'.join(map(str, e['loc']))} = {e.get('input')!r}: {e['msg']}" for e in exc.errors())
+            raise ConfigError(f"Invalid feature option: {problems}.", hint="See `intentseg features --help`.") from None
         opts = cls(
             session_gap_minutes=checked.session_gap_minutes,
             duration_cap_s=float(checked.duration_cap_s),
@@ -481,3 +483,10 @@ def write_features(
         duration_cap_s=opts.duration_cap_s, capped_durations=_capped_counts(wh, plans, opts),
         queries_classified=classified, absent_sources=absent, absent_columns=absent_cols,
     )
+
+
+def read_features(warehouse: "Warehouse | str", table: str = "user_features") -> pd.DataFrame:
+    """Read a feature table written by :func:`write_features`, typed as :func:`build_features` returns it."""
+    wh = connect(warehouse)
+    df = wh.query(f"SELECT * FROM {wh.quote(table)}")
+    return _typed(df.sort_values("user_id", kind="stable"))
