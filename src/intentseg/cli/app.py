@@ -8,6 +8,7 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from ..errors import IntentsegError
 
@@ -47,9 +48,9 @@ def run_app(argv: list[str]) -> None:
     except IntentsegError as exc:
         if debug:
             console.print_exception()
-        console.print(f"[bold red]Error:[/] {exc.message}", markup=True, highlight=False)
+        console.print(f"[bold red]Error:[/] {escape(exc.message)}", markup=True, highlight=False)
         if exc.hint:
-            console.print(f"  [bold]Fix:[/] {exc.hint}", markup=True, highlight=False)
+            console.print(f"  [bold]Fix:[/] {escape(exc.hint)}", markup=True, highlight=False)
         sys.exit(exc.exit_code)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
