@@ -107,3 +107,10 @@ def server_engine(request) -> str:
 def server_warehouse_url(server_engine: str, tmp_path) -> Iterator[str]:
     with isolated_url(server_engine, tmp_path) as url:
         yield url
+
+
+def pytest_collection_modifyitems(config, items):
+    """Spark tests share one session: keep them on one xdist worker (``--dist loadgroup``)."""
+    for item in items:
+        if item.get_closest_marker("spark"):
+            item.add_marker(pytest.mark.xdist_group("spark"))
