@@ -28,7 +28,7 @@ TRAIT_NOUNS: dict[str, str] = {
     "has_search_queries": "searchers",
     "intent_transactional_share": "shoppers",
     "intent_commercial_share": "comparers",
-    "intent_informational_share": "researchers",
+    "intent_informational_share": "readers",
     "intent_navigational_share": "navigators",
     "clicks": "browsers",
     "distinct_pages": "browsers",

@@ -79,10 +79,10 @@ class Segmenter(ClusterMixin, TransformerMixin, BaseEstimator):
         k_range: tuple[int, int] = (2, 10),
         features: list[str] | None = None,
         scaling: str = "standard",
-        n_init: int = 4,
+        n_init: int = 10,
         max_iter: int = 300,
         random_state: Any = None,
-        sample_size: int = 200_000,
+        sample_size: int = 100_000,
         silhouette_sample_size: int = 20_000,
     ) -> None:
         self.n_segments = n_segments
