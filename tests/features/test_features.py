@@ -195,3 +195,4 @@ def test_custom_classifier_plugs_in(warehouse):
     df = build_features(warehouse, classifier=Everything()).set_index("user_id")
     assert df.loc[5, "intent_transactional_share"] == 1.0
     assert df.loc[10, "intent_transactional_share"] == pytest.approx(1 / 3)  # NULL and blank: no intent
+

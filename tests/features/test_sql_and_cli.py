@@ -73,3 +73,10 @@ def test_cli_features_writes_the_table(warehouse_url):
     text = _cli("features", "--warehouse", warehouse_url, "--output-table", "uf")
     assert text.returncode == 0 and "Wrote 11 users to uf" in text.stdout
     assert "Durations capped at 1800 s: 1 in clickstream, 1 in article_views." in text.stdout
+
+
+def test_bad_option_names_the_value():
+    from intentseg.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="session_gap_minutes = 0"):
+        feature_sql("duckdb", session_gap_minutes=0)
