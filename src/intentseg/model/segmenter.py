@@ -50,7 +50,7 @@ class Segmenter(ClusterMixin, TransformerMixin, BaseEstimator):
     Attributes
     ----------
     labels_ : ndarray of shape (n_users,)
-        Segment id of each training user; 0 = least engaged (see :meth:`engagement_`).
+        Segment id of each training user; 0 = least engaged (see ``engagement_``).
     cluster_centers_ : ndarray of shape (k, n_features)
         Segment centres in the transformed space, row = segment id.
     segment_names_ : list of str
@@ -114,10 +114,10 @@ class Segmenter(ClusterMixin, TransformerMixin, BaseEstimator):
         scan = dict(n_init=self.n_init, max_iter=self.max_iter, seed=seed,
                     sample_size=self.sample_size, silhouette_sample_size=self.silhouette_sample_size)
         if self.n_segments == "auto":
-            lo, hi = int(self.k_range[0]), min(int(self.k_range[1]), n - 1)
-            k_values = list(range(lo, hi + 1)) or [max(1, min(lo, n))]
-            scores = selection.scan_k(Z, k_values, **scan) if len(k_values) > 1 or k_values[0] > 1 else []
-            k = selection.choose_k(scores) if len(scores) > 1 else k_values[0]
+            # Scores need 2 <= k <= n - 1; with fewer users than that, k is the smallest candidate.
+            k_values = list(range(int(self.k_range[0]), min(int(self.k_range[1]), n - 1) + 1))
+            scores = selection.scan_k(Z, k_values, **scan) if k_values else []
+            k = selection.choose_k(scores) if scores else min(int(self.k_range[0]), n)
             rule = f"smallest k within {selection.SILHOUETTE_TIE} of the best silhouette"
         else:
             k = int(self.n_segments)
@@ -254,9 +254,8 @@ class Segmenter(ClusterMixin, TransformerMixin, BaseEstimator):
                 raise ValueError(f"{p} must be a positive integer, got {v!r}.")
 
     def _columns_for_fit(self, X: Any) -> tuple[list[str], np.ndarray, bool]:
-        for attr in ("feature_names_in_",):
-            if hasattr(self, attr):
-                delattr(self, attr)
+        if hasattr(self, "feature_names_in_"):  # a refit on a numpy array must not keep a frame's names
+            del self.feature_names_in_
         if isinstance(X, pd.DataFrame):
             if self.features is not None:
                 names = list(self.features)
