@@ -16,6 +16,7 @@ from . import features as _features  # noqa: F401,E402
 from . import generate as _generate  # noqa: F401,E402
 from . import ingest as _ingest  # noqa: F401,E402
 from . import pipeline as _pipeline  # noqa: F401,E402
+from . import segment as _segment  # noqa: F401,E402
 
 __all__ = ["app", "main"]
 
