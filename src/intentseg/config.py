@@ -59,6 +59,10 @@ class SegmentSettings(_Section):
     n_init: int = Field(10, ge=1)
     scaling: Literal["robust", "standard"] = "robust"
     names: dict[str, str] = Field(default_factory=dict, description="segment id -> your name")
+    in_warehouse_above: int = Field(
+        2_000_000, ge=0, description="above this many users, fit on a sample and score inside the warehouse"
+    )
+    fit_sample_users: int = Field(500_000, ge=100, description="users sampled for the fit above that threshold")
 
     @field_validator("k")
     @classmethod

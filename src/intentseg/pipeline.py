@@ -2,6 +2,15 @@
 
 Every run gets a ``run_id`` and a row in ``segment_runs`` (status running → ok | failed). A refit keeps
 segment ids and names by matching to the previous successful run's model (stored in ``segment_runs``).
+
+Two paths, chosen by the number of users (``segment.in_warehouse_above``):
+
+- in memory (up to the threshold): every user's features are read into pandas, the segmenter is fitted on
+  all of them, users are scored in Python and the rows written back;
+- in the warehouse (above it): the segmenter is fitted on a seeded random sample of users
+  (``segment.fit_sample_users``, sampled in SQL); every user is scored by the model's SQL
+  (``Segmenter.to_sql``) into a staging table, and sizes and shares are counted there. Feature profiles
+  and the report describe the sample (``profiles_from_sample`` in the run's metrics).
 """
 
 from __future__ import annotations
@@ -18,13 +27,15 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from sqlglot import exp
 
-from .config import Settings, load_settings
+from .config import Settings, SourceSettings, load_settings
 from .errors import InputError, IntentsegError, NoUsersError
 from .model import Segmenter
 from .model.persist import from_dict, to_dict
+from .model.transform import DEFAULT_FEATURES
 from .warehouse import Warehouse, connect
-from .warehouse.base import Tracer
+from .warehouse.base import Tracer, logical_type
 from .writeback import PROFILE_COLUMNS, Tables, now_utc
 
 Progress = Callable[[str], None]
@@ -50,6 +61,10 @@ class RunResult:
     seconds: dict[str, float] = field(default_factory=dict)
     engine: str = ""
     warehouse: str = ""
+    #: every scored user (``features`` and ``assignments`` hold only the sample in the warehouse path)
+    n_users: int = 0
+    #: "python" (in memory) or "warehouse" (fitted on a sample, scored in SQL)
+    scored_in: str = "python"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -60,7 +75,8 @@ class RunResult:
             "warehouse": self.warehouse,
             "k": self.k,
             "k_rule": self.model.selection_.get("rule"),
-            "n_users": int(len(self.assignments)),
+            "n_users": self.n_users,
+            "scored_in": self.scored_in,
             "segments": self.segments,
             "metrics": self.metrics,
             "previous_run_id": self.previous_run_id,
@@ -179,6 +195,71 @@ def _previous_model(tables: Tables, previous: Segmenter | str | Path | bool | No
     return _load_model(previous), None
 
 
+def _with_event_views(settings: Settings, views: dict[str, str]) -> Settings:
+    """Settings whose sources read the views ``register_events`` made (column mappings kept)."""
+    sources = {name: s.model_copy() for name, s in settings.sources.items()}
+    for name, view in views.items():
+        sources[name] = (sources.get(name) or SourceSettings()).model_copy(update={"table": view})
+    return settings.model_copy(update={"sources": sources})
+
+
+def _unfitted_segmenter(
+    settings: Settings, tables: Tables, previous: Segmenter | str | Path | bool | None, columns: list[str]
+) -> tuple[Segmenter, Segmenter | None, str | None]:
+    """The segmenter to fit, and the previous model (and its run) whose ids and names it keeps."""
+    prev, previous_run_id = _previous_model(tables, previous)
+    chosen = settings.segment.features
+    if prev is not None:
+        # A refit keeps the previous model's features unless others are asked for; with a
+        # different feature set (or columns gone) identity cannot carry over.
+        kept = list(prev.feature_names_)
+        if chosen is None and set(kept) <= set(columns):
+            chosen = kept
+        if chosen != kept:
+            prev, previous_run_id = None, None
+    seg = Segmenter(
+        n_segments=settings.segment.k,
+        k_range=tuple(settings.segment.k_range),
+        features=chosen,
+        scaling=settings.segment.scaling,
+        n_init=settings.segment.n_init,
+        random_state=settings.segment.random_state,
+    )
+    return seg, prev, previous_run_id
+
+
+def _sample_query(wh: Warehouse, table: str, columns: list[str], n: int, seed: int) -> str:
+    """A seeded, uniform random sample of ``n`` users of ``table``, chosen in SQL on every engine.
+
+    Users are ordered by the MD5 of seed and id (a hash every supported engine has), so the same seed
+    picks the same users on any engine and for any row order.
+    """
+    from .features.build import render
+
+    *schema, name = table.split(".")
+    source = exp.table_(name, db=schema[-1] if schema else None, quoted=True)
+    key = exp.func("MD5", exp.func("CONCAT", exp.Literal.string(f"{seed}:"),
+                                   exp.cast(exp.column("user_id", quoted=True), "VARCHAR")))
+    select = exp.select(*(exp.column(c, quoted=True) for c in columns)).from_(source).order_by(key).limit(n)
+    return render(select, wh.dialect, pretty=False)
+
+
+def _model_columns(seg: Segmenter, columns: list[str]) -> list[str]:
+    """The feature columns a fit of ``seg`` uses (what the sample must hold)."""
+    if seg.features is not None:
+        return list(seg.features)
+    return [f for f in DEFAULT_FEATURES if f in columns] or [c for c in columns if c != "user_id"]
+
+
+def _count_sizes(model: Segmenter, sizes: pd.DataFrame) -> None:
+    """Replace the sample's segment sizes and shares in the model's profiles with counts of every user."""
+    counts = {int(s): int(n) for s, n in zip(sizes["segment_id"], sizes["n"])}
+    total = sum(counts.values())
+    for p in model.profiles_:
+        p["size"] = counts.get(p["segment_id"], 0)
+        p["share"] = p["size"] / total if total else 0.0
+
+
 def run(
     warehouse: str | Warehouse | None = None,
     *,
@@ -189,6 +270,7 @@ def run(
     previous: Segmenter | str | Path | bool | None = True,
     report_dir: str | Path | None = None,
     model_out: str | Path | None = None,
+    events: str | Path | None = None,
     progress: Progress | None = None,
     tracer: Tracer | None = None,
 ) -> RunResult:
@@ -196,8 +278,10 @@ def run(
 
     ``previous``: ``True`` (default) keeps ids and names of the latest successful run; a model or path
     keeps that model's; ``None``/``False`` starts afresh. ``model``: score with this model, no refit.
+    ``events``: a folder of Parquet files read in place (DuckDB) instead of the warehouse's tables.
+    Above ``segment.in_warehouse_above`` users the fit uses a sample and scoring runs in SQL.
     """
-    from .features import read_features, write_features
+    from .features import FEATURE_COLUMNS, read_features, write_features
 
     settings = _settings(settings, config, {"warehouse": warehouse if isinstance(warehouse, str) else None})
     if k is not None:
@@ -212,64 +296,86 @@ def run(
     tables.start_run(run_id, kind, started)
     try:
         with steps.step("features", "Building user features inside the warehouse"):
+            if events is not None:
+                settings = _with_event_views(settings, wh.register_events(events))
             # Materialised inside the warehouse (other jobs read it), then read back once.
             feature_run = write_features(wh, settings)
-            features = read_features(wh, feature_run.table or settings.features.output_table)
-            if features.empty:
+            table = feature_run.table or settings.features.output_table
+            in_warehouse = feature_run.users > settings.segment.in_warehouse_above
+            features = pd.DataFrame() if in_warehouse else read_features(wh, table)
+            if feature_run.users == 0 or (not in_warehouse and features.empty):
                 raise NoUsersError(
                     "No users: every source is absent or empty (or the time window holds no events).",
                     hint="Load events with `intentseg ingest`, or widen --since/--until.",
                 )
         previous_run_id = None
+        prev = None
+        if model is not None:
+            seg = _load_model(model)
+        else:
+            columns = wh.columns(table) if in_warehouse else list(features.columns)
+            seg, prev, previous_run_id = _unfitted_segmenter(settings, tables, previous, columns)
+        if in_warehouse:
+            with steps.step("sample", "Sampling users for the fit"):
+                wanted = list(FEATURE_COLUMNS) if report_dir else (
+                    ["user_id", *(seg.feature_names_ if model is not None else _model_columns(seg, columns))])
+                sql = _sample_query(wh, table, wanted, settings.segment.fit_sample_users, settings.segment.random_state)
+                features = wh.query(sql).sort_values("user_id", kind="stable").reset_index(drop=True)
         with steps.step("fit", "Fitting segments" if model is None else "Loading the model"):
-            if model is not None:
-                seg = _load_model(model)
-            else:
-                prev, previous_run_id = _previous_model(tables, previous)
-                chosen = settings.segment.features
-                if prev is not None:
-                    # A refit keeps the previous model's features unless others are asked for; with a
-                    # different feature set (or columns gone) identity cannot carry over.
-                    kept = list(prev.feature_names_)
-                    if chosen is None and set(kept) <= set(features.columns):
-                        chosen = kept
-                    if chosen != kept:
-                        prev, previous_run_id = None, None
-                seg = Segmenter(
-                    n_segments=settings.segment.k,
-                    k_range=tuple(settings.segment.k_range),
-                    features=chosen,
-                    scaling=settings.segment.scaling,
-                    n_init=settings.segment.n_init,
-                    random_state=settings.segment.random_state,
-                )
+            if model is None:
                 seg.fit(features, previous=prev)
             if settings.segment.names:
                 seg.rename({int(s): name for s, name in settings.segment.names.items()})
-            if model_out:
-                seg.save(model_out)
-        with steps.step("assign", "Assigning users to segments"):
-            assignments = assignments_of(seg, features)
+        metrics = _chosen_metrics(seg)
         previous_members = None
         if report_dir and wh.table_exists(settings.output.user_segments):
-            previous_members = wh.query(
-                f"SELECT user_id, segment_id, segment_name FROM {wh.quote(settings.output.user_segments)}"
-            )
-        with steps.step("write", "Writing segments back to the warehouse"):
-            row_counts = tables.write_results(run_id, assignments, profile_rows(seg), now_utc())
+            members_sql = f"SELECT user_id, segment_id, segment_name FROM {wh.quote(settings.output.user_segments)}"
+            if in_warehouse:  # only the sample's users: the report describes the sample
+                members_sql = (f"SELECT m.user_id, m.segment_id, m.segment_name FROM {wh.quote(settings.output.user_segments)} m"
+                               f" JOIN ({_sample_query(wh, table, ['user_id'], len(features), settings.segment.random_state)}) s"
+                               " ON s.user_id = m.user_id")
+            previous_members = wh.query(members_sql)
+        if in_warehouse:
+            user_type = "key" if logical_type(features["user_id"].dtype) == "text" else "bigint"
+            with steps.step("assign", "Scoring users inside the warehouse"):
+                scored_at = now_utc()
+                staging = tables.stage_assignments(run_id, seg.to_sql(wh.dialect, table), scored_at, user_type=user_type)
+                try:
+                    _count_sizes(seg, wh.query(
+                        f"SELECT segment_id, COUNT(*) AS n FROM {wh.quote(staging)} GROUP BY segment_id"))
+                except BaseException:
+                    wh.drop_table(staging)
+                    raise
+                assignments = assignments_of(seg, features)
+            metrics["profiles_from_sample"] = int(len(features))
+            seg.metadata_["profiles_from_sample"] = int(len(features))
+            with steps.step("write", "Writing segments back to the warehouse"):
+                row_counts = tables.write_staged_results(run_id, staging, profile_rows(seg), scored_at,
+                                                         user_type=user_type)
+            n_users = row_counts[settings.output.user_segments]
+            n_events = wh.scalar(f"SELECT SUM(total_events) FROM {wh.quote(table)}")
+        else:
+            with steps.step("assign", "Assigning users to segments"):
+                assignments = assignments_of(seg, features)
+            with steps.step("write", "Writing segments back to the warehouse"):
+                row_counts = tables.write_results(run_id, assignments, profile_rows(seg), now_utc())
+            n_users = int(len(features))
+            n_events = features["total_events"].sum() if "total_events" in features else None
+        if model_out:
+            seg.save(model_out)
         report_path = None
         if report_dir:
             with steps.step("report", "Rendering the report"):
                 from .runreport import render_for_run
 
                 report_path = render_for_run(wh, settings, run_id, seg, features, assignments, previous_members,
-                                             report_dir, started=started, metrics=_chosen_metrics(seg))
+                                             report_dir, started=started, metrics=metrics)
         result = RunResult(
             run_id=run_id,
             kind=kind,
             k=len(seg.cluster_centers_),
             segments=segment_summaries(seg),
-            metrics=_chosen_metrics(seg),
+            metrics=metrics,
             tables={
                 "user_segments": settings.output.user_segments,
                 "segment_profiles": settings.output.segment_profiles,
@@ -287,13 +393,15 @@ def run(
             seconds=steps.seconds,
             engine=wh.engine,
             warehouse=wh.display_url,
+            n_users=n_users,
+            scored_in="warehouse" if in_warehouse else "python",
         )
         tables.finish_run(
             run_id,
             "ok",
             k=result.k,
-            n_users=int(len(features)),
-            n_events=int(features["total_events"].sum()) if "total_events" in features else None,
+            n_users=n_users,
+            n_events=None if n_events is None or pd.isna(n_events) else int(n_events),
             previous_run_id=previous_run_id,
             changed_share=(result.stability or {}).get("changed_share"),
             metrics=result.metrics,

@@ -69,6 +69,18 @@ def _history_columns(user_id_type: str) -> dict[str, str]:
     }
 
 
+def assignment_columns(user_id_type: str) -> dict[str, str]:
+    """The columns of ``user_segments``."""
+    return {
+        "user_id": user_id_type,
+        "segment_id": "bigint",
+        "segment_name": "text",
+        "distance": "double",
+        "run_id": "key",
+        "scored_at": "timestamp",
+    }
+
+
 def now_utc() -> dt.datetime:
     """Wall-clock time in UTC, naive (warehouses store UTC without a zone), to the microsecond."""
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
@@ -167,14 +179,51 @@ class Tables:
 
         ``assignments``: user_id, segment_id, segment_name, distance. ``profiles``: PROFILE_COLUMNS less run_id.
         """
-        wh = self.warehouse
-        names = self.names
         seg = assignments[["user_id", "segment_id", "segment_name", "distance"]].copy()
         seg["run_id"] = run_id
         seg["scored_at"] = pd.Timestamp(scored_at)
         user_type = "key" if logical_type(seg["user_id"].dtype) == "text" else "bigint"
         types = {"user_id": user_type, "segment_name": "text", "run_id": "key"}
+        staging = self.warehouse.staging_name(self.names.user_segments)
+        self.warehouse.write_table(staging, seg, mode="create", types=types)
+        return self.write_staged_results(run_id, staging, profiles, scored_at, user_type=user_type)
 
+    def stage_assignments(self, run_id: str, query: str, scored_at: dt.datetime, *, user_type: str) -> str:
+        """Fill a new staging table of ``user_segments`` from ``query`` inside the warehouse; returns its name.
+
+        ``query`` (in the warehouse's dialect, e.g. ``Segmenter.to_sql``) yields user_id, segment_id,
+        segment_name, distance; no row passes through Python.
+        """
+        wh = self.warehouse
+        staging = wh.staging_name(self.names.user_segments)
+        wh.create_table(staging, assignment_columns(user_type))
+        try:
+            wh.execute(
+                f"INSERT INTO {self.q(staging)} (user_id, segment_id, segment_name, distance, run_id, scored_at) "
+                f"SELECT q.user_id, q.segment_id, q.segment_name, q.distance, :run_id, :ts FROM ({query}) q",
+                {"run_id": run_id, "ts": scored_at},
+            )
+        except BaseException:
+            wh.drop_table(staging)
+            raise
+        return staging
+
+    def write_staged_results(
+        self,
+        run_id: str,
+        staging: str,
+        profiles: pd.DataFrame,
+        scored_at: dt.datetime,
+        *,
+        user_type: str,
+    ) -> dict[str, int]:
+        """Like :meth:`write_results`, from a staging table of ``user_segments`` already in the warehouse.
+
+        The staging table (ASSIGNMENT columns) becomes ``user_segments`` in one atomic swap, in the
+        transaction that updates history and appends profiles; on failure it is dropped.
+        """
+        wh = self.warehouse
+        names = self.names
         for table, columns in (
             (names.user_segment_history, _history_columns(user_type)),
             (names.segment_profiles, PROFILE_COLUMNS),
@@ -184,10 +233,9 @@ class Tables:
                 if table == names.user_segment_history:
                     wh.create_index(table, ["user_id"])
 
-        staging = wh.staging_name(names.user_segments)
-        wh.write_table(staging, seg, mode="create", types=types)
         try:
             wh.create_index(staging, ["user_id"])
+            n_users = wh.row_count(staging)
             prof = profiles.copy()
             prof.insert(0, "run_id", run_id)
             hist = self.q(names.user_segment_history)
@@ -216,7 +264,7 @@ class Tables:
             raise
         history_rows = wh.row_count(names.user_segment_history)
         return {
-            names.user_segments: len(seg),
+            names.user_segments: n_users,
             names.segment_profiles: len(prof),
             names.user_segment_history: history_rows,
         }

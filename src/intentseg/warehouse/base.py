@@ -11,10 +11,13 @@ import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, ClassVar
 
 import pandas as pd
 import pyarrow as pa
+
+from ..errors import InputError
 
 Tracer = Callable[[str, dict[str, Any] | None], None]
 
@@ -127,6 +130,18 @@ class Warehouse(ABC):
     @abstractmethod
     def _insert(self, name: str, data: pa.Table) -> None:
         """Append rows (columns already match the table) as fast as the engine allows."""
+
+    def register_events(self, path: str | Path) -> dict[str, str]:
+        """Read the sources straight from a folder of Parquet files, without copying them in.
+
+        Files named ``clickstream*``, ``search_queries*`` and ``article_views*`` (``.parquet``, or folders
+        of them) become views under the canonical source names; returns ``{source: view}`` for the
+        sources found. Engines that cannot read files in place raise :class:`InputError`.
+        """
+        raise InputError(
+            f"{self.engine} cannot read events from files in place ({path}).",
+            hint=f"Load them first with `intentseg ingest {path} --warehouse {self.display_url}`, then run without --events.",
+        )
 
     def close(self) -> None:  # noqa: B027 - optional for adapters
         """Release connections."""

@@ -12,8 +12,9 @@ from urllib.parse import parse_qsl, urlsplit
 import duckdb
 import pandas as pd
 import pyarrow as pa
+from sqlglot import exp
 
-from ..errors import TableNotFound, WarehouseQueryError, WarehouseUnavailable
+from ..errors import InputError, TableNotFound, WarehouseQueryError, WarehouseUnavailable
 from .base import Tracer, Warehouse
 
 _NAMED_PARAM = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
@@ -144,9 +145,49 @@ class DuckDBWarehouse(Warehouse):
         finally:
             self.con.unregister(view)
 
+    def register_events(self, path: str | Path) -> dict[str, str]:
+        """Temporary views over the folder's Parquet files: nothing is copied, nothing outlives the connection."""
+        from ..schema import SOURCES
+
+        folder = Path(path)
+        if not folder.is_dir():
+            raise InputError(f"Events folder {folder} not found.", hint="Pass --events a folder of Parquet files.")
+        found = {name: _parquet_files(folder, name) for name in SOURCES}
+        found = {name: files for name, files in found.items() if files}
+        if not found:
+            raise InputError(
+                f"No Parquet files named {', '.join(f'{n}*' for n in SOURCES)} in {folder}.",
+                hint="Write them with `intentseg generate --format parquet`, or name your files after the sources.",
+            )
+        for name, files in found.items():
+            shadowed = self.con.execute(
+                "SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() "
+                "AND table_catalog <> 'temp' AND table_name = ?", [name],
+            ).fetchall()
+            if shadowed:
+                raise InputError(
+                    f"DuckDB {self.path} already holds a table {name!r}; --events would hide it.",
+                    hint="Run --events against a new DuckDB file, or drop the ingested tables.",
+                )
+            paths = ", ".join(exp.Literal.string(str(f)).sql("duckdb") for f in files)
+            self.execute(
+                f"CREATE OR REPLACE TEMP VIEW {self.quote(name)} AS "
+                f"SELECT * FROM read_parquet([{paths}], union_by_name = true)"
+            )
+        return {name: name for name in found}
+
     def close(self) -> None:
         if self.path != ":connection:":
             self.con.close()
+
+
+def _parquet_files(folder: Path, source: str) -> list[Path]:
+    """``source*.parquet`` in the folder, and the Parquet files under ``source*`` sub-folders."""
+    files = [f for f in folder.glob(f"{source}*.parquet") if f.is_file()]
+    for sub in folder.glob(f"{source}*"):
+        if sub.is_dir():
+            files.extend(sub.rglob("*.parquet"))
+    return sorted(f.resolve() for f in files)
 
 
 def _missing_table_hint() -> str:
