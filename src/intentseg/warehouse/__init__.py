@@ -21,6 +21,7 @@ _SCHEMES: dict[str, tuple[str, str]] = {
     "mariadb": (".sql", "MySQLWarehouse"),
     "postgresql": (".sql", "PostgresWarehouse"),
     "postgres": (".sql", "PostgresWarehouse"),
+    "spark": (".spark", "SparkWarehouse"),
 }
 
 
