@@ -196,3 +196,15 @@ def test_custom_classifier_plugs_in(warehouse):
     assert df.loc[5, "intent_transactional_share"] == 1.0
     assert df.loc[10, "intent_transactional_share"] == pytest.approx(1 / 3)  # NULL and blank: no intent
 
+
+
+def test_a_url_is_opened_and_closed(tmp_path):
+    from intentseg.warehouse import connect
+
+    url = f"duckdb:///{tmp_path / 'events.duckdb'}"
+    with connect(url) as wh:
+        load(wh)
+    assert len(build_features(url)) == 11
+    assert write_features(url, output_table="uf").users == 11
+    with connect(url) as wh:
+        assert wh.row_count("uf") == 11

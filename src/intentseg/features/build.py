@@ -425,6 +425,10 @@ def build_features(
     Refreshes the ``query_intents`` table first (new distinct queries only). Keyword options override
     ``settings.features``. ``df.attrs`` holds the run summary (cap, capped durations, absent sources).
     """
+    if not isinstance(warehouse, Warehouse):  # a URL: open it for this call only
+        with connect(warehouse) as wh:
+            return build_features(wh, settings, classifier=classifier, since=since, until=until, reference_time=reference_time,
+                                  session_gap_minutes=session_gap_minutes, duration_cap_s=duration_cap_s)
     started = time.perf_counter()
     wh, settings, plans, opts, classified = _prepare(
         warehouse, settings, classifier,
@@ -460,6 +464,10 @@ def write_features(
     The table is built under a staging name and swapped in atomically, so readers never see a
     half-written table. Returns a summary of the run.
     """
+    if not isinstance(warehouse, Warehouse):  # a URL: open it for this call only
+        with connect(warehouse) as wh:
+            return write_features(wh, settings, output_table=output_table, classifier=classifier, since=since, until=until, reference_time=reference_time,
+                                  session_gap_minutes=session_gap_minutes, duration_cap_s=duration_cap_s)
     started = time.perf_counter()
     wh, settings, plans, opts, classified = _prepare(
         warehouse, settings, classifier,
