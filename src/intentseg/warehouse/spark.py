@@ -306,13 +306,12 @@ class SparkWarehouse(Warehouse):
     def create_table(self, name: str, columns: dict[str, str], *, if_not_exists: bool = False) -> None:
         if if_not_exists and self._resolve(name):
             return
-        schema = ", ".join(f"{self.quote(c)} {self.ddl_type(t)}" for c, t in columns.items())
         if self.db is not None and self.output is None:
             self.db.create_table(name, columns)  # the database's own DDL types
             self._view(name, self._jdbc_table(name))
             return
         with self._errors():
-            empty = self.spark.createDataFrame([], schema.replace("`", ""))
+            empty = self.spark.createDataFrame([], self._schema(columns))
         self._replace(name, empty)
 
     def write_table(self, name: str, data: pd.DataFrame | pa.Table, *, mode: str = "replace",
@@ -320,24 +319,32 @@ class SparkWarehouse(Warehouse):
         """As :meth:`Warehouse.write_table`; "replace" writes a staging table and swaps it in."""
         table = data if isinstance(data, pa.Table) else pa.Table.from_pandas(data, preserve_index=False)
         schema = {f.name: (types or {}).get(f.name) or logical_type(f.type) for f in table.schema}
-        if mode == "replace":
-            staging = self.staging_name(name)
-            self.create_table(staging, schema)
-            try:
-                if table.num_rows:
-                    self._insert(staging, table)
-                self.swap_in(staging, name)
-            except BaseException:
-                self.drop_table(staging)
-                raise
-        elif mode in ("append", "create"):
-            if mode == "create" or not self._resolve(name):
-                self.create_table(name, schema)
+        if mode not in ("replace", "append", "create"):
+            raise ValueError(f"mode must be replace, append or create, not {mode!r}")
+        if mode == "append" and self._resolve(name):
             if table.num_rows:
                 self._insert(name, table)
-        else:
-            raise ValueError(f"mode must be replace, append or create, not {mode!r}")
+            return table.num_rows
+        target = self.staging_name(name) if mode == "replace" else name
+        if self.db is not None and self.output is None:
+            self.create_table(target, schema)  # the database's DDL types, then rows over JDBC
+            if table.num_rows:
+                self._insert(target, table)
+        else:  # one write: the rows, typed by their logical types
+            with self._errors():
+                df = self._frame(table) if table.num_rows else self.spark.createDataFrame([], self._schema(schema))
+                df = df.select(*(df[c].cast(self.ddl_type(t)).alias(c) for c, t in schema.items()))
+            self._replace(target, df)
+        if mode == "replace":
+            try:
+                self.swap_in(target, name)
+            except BaseException:
+                self.drop_table(target)
+                raise
         return table.num_rows
+
+    def _schema(self, columns: dict[str, str]) -> str:
+        return ", ".join(f"{self.quote(c)} {self.ddl_type(t)}" for c, t in columns.items())
 
     def swap_in(self, staging: str, target: str) -> None:
         """Make ``staging`` the new ``target`` atomically: a link rename, a RENAME TABLE, or a view swap."""
@@ -399,7 +406,7 @@ class SparkWarehouse(Warehouse):
 
     def _frame(self, data: pa.Table) -> Any:
         with self._errors():
-            return self.spark.createDataFrame(data.to_pandas())
+            return self.spark.createDataFrame(data)
 
     def _jdbc_table(self, name: str) -> Any:
         with self._errors():
