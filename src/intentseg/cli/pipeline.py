@@ -61,6 +61,8 @@ def run_cmd(
     fresh: bool = typer.Option(False, "--fresh", help="Ignore the previous run: new ids and names."),
     report: Path | None = typer.Option(None, "--report", help="Write the HTML report and PNG charts to this folder."),
     model_out: Path | None = typer.Option(None, "--model-out", help="Also save the fitted model as JSON here."),
+    events: Path | None = typer.Option(
+        None, "--events", help="Read the sources from this folder's Parquet files in place (DuckDB; no ingest)."),
     as_json: bool = JSON,
 ) -> None:
     """Build features, fit segments, write them back (with history) and report — one run."""
@@ -69,11 +71,14 @@ def run_cmd(
     prev: Any = None if fresh else (previous or True)
     with _progress(as_json) as progress:
         result = run(warehouse, config=config, k=_k_option(k), model=model, previous=prev,
-                     report_dir=report, model_out=model_out, progress=progress)
+                     report_dir=report, model_out=model_out, events=events, progress=progress)
     if as_json:
         print_json(result.to_json())
         return
-    out.print(segments_table(result.segments, f"Run {result.run_id}: {result.k} segments of {len(result.assignments):,} users"))
+    out.print(segments_table(result.segments, f"Run {result.run_id}: {result.k} segments of {result.n_users:,} users"))
+    if result.scored_in == "warehouse":
+        out.print(f"Fitted on a sample of {result.metrics['profiles_from_sample']:,} users (profiles describe it); "
+                  "every user scored inside the warehouse.")
     sil = result.metrics.get("silhouette")
     out.print(f"k = {result.k} ({result.model.selection_.get('rule')})" + (f", silhouette {sil:.3f}" if sil is not None else ""))
     if result.stability:
