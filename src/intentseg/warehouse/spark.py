@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -121,7 +122,14 @@ def start_session(master: str = "local[*]", **conf: str) -> Any:
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     jars = sorted({j[3] for j in _JDBC.values() if Path(j[3]).exists()})
     builder = sql.SparkSession.builder.master(master).appName("intentseg")
-    settings = {"spark.sql.session.timeZone": "UTC", "spark.jars": ",".join(jars), **conf}
+    settings = {
+        "spark.sql.session.timeZone": "UTC",
+        "spark.jars": ",".join(jars),
+        "spark.ui.showConsoleProgress": "false",
+        # intentseg makes no managed tables; keep Spark from creating spark-warehouse/ in the working folder
+        "spark.sql.warehouse.dir": str(Path(tempfile.gettempdir()) / "intentseg-spark-warehouse"),
+        **conf,
+    }
     for key, value in settings.items():
         if value:
             builder = builder.config(key, value)
