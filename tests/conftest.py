@@ -111,6 +111,8 @@ def server_warehouse_url(server_engine: str, tmp_path) -> Iterator[str]:
 
 def pytest_collection_modifyitems(config, items):
     """Spark tests share one session: keep them on one xdist worker (``--dist loadgroup``)."""
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
     for item in items:
         if item.get_closest_marker("spark"):
             item.add_marker(pytest.mark.xdist_group("spark"))
