@@ -57,7 +57,7 @@ class SegmentSettings(_Section):
     features: list[str] | None = None
     random_state: int = 0
     n_init: int = Field(10, ge=1)
-    scaling: Literal["robust", "standard"] = "robust"
+    scaling: Literal["robust", "standard"] = "standard"
     names: dict[str, str] = Field(default_factory=dict, description="segment id -> your name")
     in_warehouse_above: int = Field(
         2_000_000, ge=0, description="above this many users, fit on a sample and score inside the warehouse"
