@@ -142,6 +142,8 @@ def bench_duckdb(n_users: int, data_dir: Path, repeats: int) -> dict:
         "build_features_s": [round(r["seconds"], 3) for r in ours],
         "floor_s": [round(r["seconds"], 3) for r in floor],
         "ratio_ours_to_floor": round(ours_s / floor_s, 2),
+        # fastest against fastest: less sensitive to other processes on a shared machine
+        "ratio_best_to_best": round(min(r["seconds"] for r in ours) / min(r["seconds"] for r in floor), 2),
         "peak_rss_mb_ours": round(max(r["peak_rss_mb"] for r in ours + [cold])),
         "peak_rss_mb_floor": round(max(r["peak_rss_mb"] for r in floor)),
     }
@@ -236,7 +238,8 @@ def _markdown(result: dict) -> str:
             f" | {', '.join(map(str, d['build_features_s']))} | {d['peak_rss_mb_ours']:,} MB |",
             f"| floor: bare per-source GROUP BYs by hand, fetched | {statistics.median(d['floor_s']):.2f}"
             f" | {', '.join(map(str, d['floor_s']))} | {d['peak_rss_mb_floor']:,} MB |",
-            "", f"**Ratio ours / floor: {d['ratio_ours_to_floor']}x** (target ≤ 1.5x). "
+            "", f"**Ratio ours / floor: {d['ratio_ours_to_floor']}x of medians, {d['ratio_best_to_best']}x fastest "
+            f"to fastest** (target ≤ 1.5x). "
             f"First run (classifies {d['queries_classified_cold']:,} distinct queries): {d['build_features_cold_s']:.2f} s.",
             "",
         ]
@@ -257,6 +260,16 @@ def _markdown(result: dict) -> str:
     return "\n".join(lines)
 
 
+def rewrite_markdown() -> None:
+    """Re-render features.md from features.json (after editing the report format)."""
+    result = json.loads((RESULTS / "features.json").read_text())
+    d = result.get("duckdb")
+    if d and "ratio_best_to_best" not in d:
+        d["ratio_best_to_best"] = round(min(d["build_features_s"]) / min(d["floor_s"]), 2)
+        (RESULTS / "features.json").write_text(json.dumps(result, indent=2) + "\n")
+    (RESULTS / "features.md").write_text(_markdown(result))
+
+
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--users", type=int, default=1_000_000)
@@ -268,7 +281,11 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--mysql-users", type=int, default=10_000)
     p.add_argument("--mysql-events", type=int, default=100_000, help="rows per source")
     p.add_argument("--timeout", type=int, default=120, help="time limit for the join pattern, seconds")
+    p.add_argument("--rewrite-markdown", action="store_true", help="only re-render features.md from features.json")
     args = p.parse_args(argv)
+    if args.rewrite_markdown:
+        rewrite_markdown()
+        return
     args.data_dir.mkdir(parents=True, exist_ok=True)
     result: dict = {"when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
                     "load_average_at_start": [round(x, 1) for x in os.getloadavg()],
