@@ -83,7 +83,7 @@ class Segmenter(ClusterMixin, TransformerMixin, BaseEstimator):
         max_iter: int = 300,
         random_state: Any = None,
         sample_size: int = 100_000,
-        silhouette_sample_size: int = 20_000,
+        silhouette_sample_size: int = 10_000,
     ) -> None:
         self.n_segments = n_segments
         self.k_range = k_range
@@ -111,7 +111,8 @@ class Segmenter(ClusterMixin, TransformerMixin, BaseEstimator):
         self.transform_ = FeatureTransform.fit(raw, names, kinds, self.scaling)
         Z = self.transform_.apply(raw)
 
-        scan = dict(n_init=self.n_init, max_iter=self.max_iter, seed=seed,
+        fitted: dict[int, KMeans] = {}
+        scan = dict(n_init=self.n_init, max_iter=self.max_iter, seed=seed, fitted=fitted,
                     sample_size=self.sample_size, silhouette_sample_size=self.silhouette_sample_size)
         if self.n_segments == "auto":
             # Scores need 2 <= k <= n - 1; with fewer users than that, k is the smallest candidate.
@@ -127,7 +128,9 @@ class Segmenter(ClusterMixin, TransformerMixin, BaseEstimator):
             rule = "given"
         self.selection_ = {"rule": rule, "k": k, "scores": scores}
 
-        km = KMeans(n_clusters=k, n_init=self.n_init, max_iter=self.max_iter, random_state=seed).fit(Z)
+        # The scan already fitted k on all users when they fit in its sample: the same fit, not repeated.
+        km = fitted.get(k) or KMeans(n_clusters=k, n_init=self.n_init, max_iter=self.max_iter,
+                                     random_state=seed).fit(Z)
         centers = km.cluster_centers_
         weights = self._engagement_weights(names, from_frame)
         order = np.argsort(centers @ weights, kind="stable")  # 0 = least engaged

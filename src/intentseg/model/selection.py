@@ -10,7 +10,7 @@ Every k in the range is fitted (K-Means, ``n_init`` starts) on a random sample o
 
 **The rule.** The highest silhouette wins (how well each user sits in its own segment rather than the
 next one is what a segmentation is for); candidates within ``SILHOUETTE_TIE`` of the best count as
-tied (that is the sampling noise of a 20k-user silhouette) and the smallest tied k wins: fewer
+tied (about the sampling noise of a 10k-user silhouette) and the smallest tied k wins: fewer
 segments are easier to act on. Calinski-Harabasz and Davies-Bouldin are kept next to it in
 ``selection_`` for the report: they often disagree by a step (Calinski-Harabasz leans to few segments,
 Davies-Bouldin to many), which is why they are not voted.
@@ -47,13 +47,20 @@ def scan_k(
     seed: int,
     sample_size: int,
     silhouette_sample_size: int,
+    fitted: dict[int, KMeans] | None = None,
 ) -> list[dict]:
-    """Fit and score every k; one dict per k: k, silhouette, calinski_harabasz, davies_bouldin, inertia."""
+    """Fit and score every k; one dict per k: k, silhouette, calinski_harabasz, davies_bouldin, inertia.
+
+    When the scan sample is all of ``Z`` and ``fitted`` is given, the K-Means models are left in it
+    (k -> model), so the final fit of the chosen k need not be repeated.
+    """
     rng = np.random.default_rng(seed)
     S = Z if len(Z) <= sample_size else Z[np.sort(rng.choice(len(Z), sample_size, replace=False))]
     rows = []
     for k in k_values:
         km = KMeans(n_clusters=k, n_init=n_init, max_iter=max_iter, random_state=seed).fit(S)
+        if fitted is not None and S is Z:
+            fitted[k] = km
         labels = km.labels_
         if len(np.unique(labels)) < 2:  # degenerate data (e.g. all rows equal): no index is defined
             rows.append({"k": k, "silhouette": float("nan"), "calinski_harabasz": float("nan"),
