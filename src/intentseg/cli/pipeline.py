@@ -39,15 +39,17 @@ def _k_option(value: str | None) -> int | str | None:
 
 
 def segments_table(segments: list[dict[str, Any]], title: str) -> Table:
-    table = Table(title=title, show_lines=False)
-    for col, justify in (("id", "right"), ("segment", "left"), ("users", "right"), ("share", "right"),
-                         ("defining traits", "left"), ("targeting advice", "left")):
-        table.add_column(col, justify=justify, overflow="fold")
+    """Segments, least engaged first: id, name, size, share, the most defining trait, the advice."""
+    table = Table(title=title, show_lines=False, expand=False)
+    table.add_column("id", justify="right")
+    table.add_column("segment", min_width=18)
+    table.add_column("users", justify="right")
+    table.add_column("share", justify="right")
+    table.add_column("most defining trait", ratio=3)
+    table.add_column("targeting advice", ratio=2)
     for s in segments:
-        table.add_row(
-            str(s["segment_id"]), s["name"], f"{s['size']:,}", f"{s['share']:.1%}",
-            "; ".join(s.get("traits", [])[:3]), s.get("advice", ""),
-        )
+        traits = s.get("traits") or [""]
+        table.add_row(str(s["segment_id"]), s["name"], f"{s['size']:,}", f"{s['share']:.1%}", traits[0], s.get("advice", ""))
     return table
 
 
