@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pytest
 
 from intentseg.model import Segmenter
 
 pytestmark = pytest.mark.spark
-
-
-@pytest.fixture(scope="module")
-def spark():
-    pyspark = pytest.importorskip("pyspark.sql")
-    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-    session = (pyspark.SparkSession.builder.master("local[1]").appName("intentseg-model-tests")
-               .config("spark.ui.enabled", "false").getOrCreate())
-    yield session
-    session.stop()
 
 
 def test_spark_sql_assigns_the_same_segments_as_predict(spark, behaviour):
