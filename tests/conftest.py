@@ -141,3 +141,27 @@ def spark():
     session.sparkContext.setLogLevel("ERROR")
     yield session
     session.stop()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Show which engines the suite really ran on (tests whose id names an engine, by outcome)."""
+    counts: dict[str, dict[str, int]] = {}
+    for outcome in ("passed", "failed", "skipped"):
+        for report in terminalreporter.stats.get(outcome, []):
+            if getattr(report, "when", "call") != "call" and outcome != "skipped":
+                continue
+            nodeid = report.nodeid
+            engine = next((e for e in ENGINES if f"[{e}" in nodeid or f"-{e}]" in nodeid or f"-{e}-" in nodeid), None)
+            if engine is None and ("tests/spark/" in nodeid or "spark" in nodeid.split("::")[-1]):
+                engine = "spark"
+            if engine is None and "browser" in nodeid:
+                engine = "chromium"
+            if engine:
+                counts.setdefault(engine, {}).setdefault(outcome, 0)
+                counts[engine][outcome] += 1
+    if counts:
+        terminalreporter.section("engines")
+        for engine in [*ENGINES, "spark", "chromium"]:
+            if engine in counts:
+                parts = ", ".join(f"{n} {o}" for o, n in sorted(counts[engine].items()))
+                terminalreporter.write_line(f"{engine:>9}: {parts}")
