@@ -322,7 +322,10 @@ def run(
                 sql = _sample_query(wh, table, wanted, settings.segment.fit_sample_users, settings.segment.random_state)
                 features = wh.query(sql).sort_values("user_id", kind="stable").reset_index(drop=True)
         with steps.step("fit", "Fitting segments" if model is None else "Loading the model"):
-            if model is None:
+            if model is None and in_warehouse and wh.fits_in_engine:
+                unfitted = seg
+                seg = wh.fit_segmenter(table, lambda: unfitted, previous=prev)  # MLlib, where the data lives
+            elif model is None:
                 seg.fit(features, previous=prev)
             if settings.segment.names:
                 seg.rename({int(s): name for s, name in settings.segment.names.items()})

@@ -64,12 +64,23 @@ def run_cmd(
     report: Path | None = typer.Option(None, "--report", help="Write the HTML report and PNG charts to this folder."),
     model_out: Path | None = typer.Option(None, "--model-out", help="Also save the fitted model as JSON here."),
     events: Path | None = typer.Option(
-        None, "--events", help="Read the sources from this folder's Parquet files in place (DuckDB; no ingest)."),
+        None, "--events", help="Read the sources from this folder's Parquet files in place (DuckDB or Spark; no ingest)."),
+    engine: str = typer.Option("warehouse", "--engine", help="'warehouse' (compute where --warehouse points) or "
+                               "'spark' (Spark reads --events or the --warehouse tables over JDBC)."),
+    spark_master: str = typer.Option("local[*]", "--spark-master", help="With --engine spark: local[N] or host:port."),
+    output: Path | None = typer.Option(None, "--output", help="With --engine spark and --events: write result tables "
+                                       "as Parquet folders here (default: back over JDBC to --warehouse)."),
     as_json: bool = JSON,
 ) -> None:
     """Build features, fit segments, write them back (with history) and report — one run."""
     from ..pipeline import run
 
+    if engine == "spark":
+        from ..warehouse import spark_url
+
+        warehouse = spark_url(spark_master, jdbc=warehouse, output=str(output.resolve()) if output else None)
+    elif engine != "warehouse":
+        raise typer.BadParameter(f"--engine must be 'warehouse' or 'spark', not {engine!r}")
     prev: Any = None if fresh else (previous or True)
     with _progress(as_json) as progress:
         result = run(warehouse, config=config, k=_k_option(k), model=model, previous=prev,

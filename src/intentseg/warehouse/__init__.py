@@ -12,7 +12,7 @@ from typing import Any
 from ..errors import ConfigError
 from .base import LOGICAL_TYPES, Tracer, Warehouse, redact_url
 
-__all__ = ["LOGICAL_TYPES", "Warehouse", "connect", "redact_url"]
+__all__ = ["LOGICAL_TYPES", "Warehouse", "connect", "redact_url", "spark_url"]
 
 # URL scheme (before any "+driver") -> adapter, imported lazily so optional drivers stay optional.
 _SCHEMES: dict[str, tuple[str, str]] = {
@@ -23,6 +23,15 @@ _SCHEMES: dict[str, tuple[str, str]] = {
     "postgres": (".sql", "PostgresWarehouse"),
     "spark": (".spark", "SparkWarehouse"),
 }
+
+
+def spark_url(master: str = "local[*]", *, jdbc: str | None = None, output: str | None = None) -> str:
+    """The ``spark://`` URL for ``--engine spark``: sources over JDBC from ``jdbc`` (a SQLAlchemy URL) or
+    from Parquet events; results written over JDBC, or as Parquet folders under ``output``."""
+    from urllib.parse import quote
+
+    options = [f"{k}={quote(str(v), safe='/:@+')}" for k, v in (("jdbc", jdbc), ("output", output)) if v]
+    return f"spark://{master}" + ("?" + "&".join(options) if options else "")
 
 
 def connect(url: "str | Warehouse | None" = None, *, tracer: Tracer | None = None, **options: Any) -> Warehouse:

@@ -72,6 +72,9 @@ class Warehouse(ABC):
     #: whether secondary indexes help joins (DuckDB hash-joins without them, and cannot rename an
     #: indexed table, so it skips them).
     uses_indexes: ClassVar[bool] = True
+    #: whether the engine fits K-Means where the data lives (Spark MLlib: ``fit_segmenter``); the others
+    #: fit scikit-learn on a sample the pipeline collects.
+    fits_in_engine: ClassVar[bool] = False
 
     def __init__(self, url: str, tracer: Tracer | None = None) -> None:
         self.url = url

@@ -148,6 +148,7 @@ class SparkWarehouse(Warehouse):
     quote_char = "`"
     transactional_ddl = False
     uses_indexes = False
+    fits_in_engine = True
     type_map = {
         "bigint": "BIGINT", "double": "DOUBLE", "text": "STRING", "key": "STRING",
         "timestamp": "TIMESTAMP", "bool": "BOOLEAN", "json": "STRING",
