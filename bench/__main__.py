@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import os
 import platform
 import shutil
 import subprocess
@@ -87,7 +88,7 @@ def run_floor(events: Path, n_fit: int, memory_limit: str | None) -> dict:
     return {**out, **json.loads(out.pop("stdout"))}
 
 
-def bench_size(n_users: int, engines: list[str], memory_limit: str | None) -> dict:
+def bench_size(n_users: int, engines: list[str], memory_limit: str | None, spark_max_users: int) -> dict:
     t0 = time.perf_counter()
     events, rows = generate(n_users)
     row: dict = {"users": n_users, "events": rows, "events_total": sum(rows.values()),
@@ -104,7 +105,9 @@ def bench_size(n_users: int, engines: list[str], memory_limit: str | None) -> di
         "events_per_s": round(row["events_total"] / ours["wall_s"]),
     }
     print(json.dumps({label(n_users): row["duckdb"]}), flush=True)
-    if "spark" in engines:
+    if "spark" in engines and n_users > spark_max_users:
+        row["spark"] = {"skipped": f"above --spark-max-users ({spark_max_users:,})"}
+    elif "spark" in engines:
         row["spark"] = bench_spark(events, row["events_total"], floor)
     return row
 
@@ -112,6 +115,8 @@ def bench_size(n_users: int, engines: list[str], memory_limit: str | None) -> di
 def bench_spark(events: Path, events_total: int, floor: dict) -> dict:
     if importlib.util.find_spec("intentseg.warehouse.spark") is None:
         return {"skipped": "intentseg.warehouse.spark is not there yet"}
+    # the driver is the only executor in local mode: give it room (set before its JVM starts)
+    os.environ.setdefault("PYSPARK_SUBMIT_ARGS", "--driver-memory 6g pyspark-shell")
     try:
         ours = run_ours(events, "spark://local[2]")
     except (RuntimeError, subprocess.TimeoutExpired) as exc:
@@ -226,6 +231,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--quick", action="store_true", help="small version: 20k users, MariaDB at 1k users, 10 events")
     p.add_argument("--sizes", default="100k,1m,10m", help="users per end-to-end case, e.g. 100k,1m,10m")
     p.add_argument("--engines", default="duckdb", help="duckdb, or duckdb,spark")
+    p.add_argument("--spark-max-users", type=int, default=1_000_000, help="Spark rows only up to this many users")
     p.add_argument("--memory-limit", default="4GB", help="DuckDB memory_limit for both sides ('' for the default)")
     p.add_argument("--skip-mysql", action="store_true")
     p.add_argument("--mysql-url", default=MYSQL_URL)
@@ -244,7 +250,7 @@ def main(argv: list[str] | None = None) -> None:
     result: dict = {"when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "machine": machine(),
                     "memory_limit": args.memory_limit or None, "k": K, "n_init": N_INIT, "sizes": []}
     for size in args.sizes.split(","):
-        result["sizes"].append(bench_size(parse_size(size), engines, args.memory_limit or None))
+        result["sizes"].append(bench_size(parse_size(size), engines, args.memory_limit or None, args.spark_max_users))
         (RESULTS / f"{args.out}.json").write_text(json.dumps(result, indent=2) + "\n")
     if not args.skip_mysql:
         per_user = [int(e) for e in args.mysql_events.split(",")]
