@@ -53,6 +53,31 @@ def logical_type(dtype: Any) -> str:
     return "text"
 
 
+def event_files(path: "str | Path") -> dict[str, list[Path]]:
+    """The Parquet files of each source in an events folder: ``<source>*.parquet`` and the files under
+    ``<source>*/`` sub-folders. Raises InputError when the folder or every source is missing."""
+    from ..errors import InputError
+    from ..schema import SOURCES
+
+    folder = Path(path)
+    if not folder.is_dir():
+        raise InputError(f"Events folder {folder} not found.", hint="Pass --events a folder of Parquet files.")
+    found: dict[str, list[Path]] = {}
+    for source in SOURCES:
+        files = [f for f in folder.glob(f"{source}*.parquet") if f.is_file()]
+        for sub in folder.glob(f"{source}*"):
+            if sub.is_dir():
+                files.extend(sub.rglob("*.parquet"))
+        if files:
+            found[source] = sorted(f.resolve() for f in files)
+    if not found:
+        raise InputError(
+            f"No Parquet files named {', '.join(f'{n}*' for n in SOURCES)} in {folder}.",
+            hint="Write them with `intentseg generate --format parquet`, or name your files after the sources.",
+        )
+    return found
+
+
 class Warehouse(ABC):
     """A place where events live and results are written, addressed by a URL.
 

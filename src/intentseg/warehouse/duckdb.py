@@ -15,7 +15,7 @@ import pyarrow as pa
 from sqlglot import exp
 
 from ..errors import InputError, TableNotFound, WarehouseQueryError, WarehouseUnavailable
-from .base import Tracer, Warehouse
+from .base import Tracer, Warehouse, event_files
 
 _NAMED_PARAM = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 
@@ -147,18 +147,7 @@ class DuckDBWarehouse(Warehouse):
 
     def register_events(self, path: str | Path) -> dict[str, str]:
         """Temporary views over the folder's Parquet files: nothing is copied, nothing outlives the connection."""
-        from ..schema import SOURCES
-
-        folder = Path(path)
-        if not folder.is_dir():
-            raise InputError(f"Events folder {folder} not found.", hint="Pass --events a folder of Parquet files.")
-        found = {name: _parquet_files(folder, name) for name in SOURCES}
-        found = {name: files for name, files in found.items() if files}
-        if not found:
-            raise InputError(
-                f"No Parquet files named {', '.join(f'{n}*' for n in SOURCES)} in {folder}.",
-                hint="Write them with `intentseg generate --format parquet`, or name your files after the sources.",
-            )
+        found = event_files(path)
         for name, files in found.items():
             shadowed = self.con.execute(
                 "SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() "
@@ -179,15 +168,6 @@ class DuckDBWarehouse(Warehouse):
     def close(self) -> None:
         if self.path != ":connection:":
             self.con.close()
-
-
-def _parquet_files(folder: Path, source: str) -> list[Path]:
-    """``source*.parquet`` in the folder, and the Parquet files under ``source*`` sub-folders."""
-    files = [f for f in folder.glob(f"{source}*.parquet") if f.is_file()]
-    for sub in folder.glob(f"{source}*"):
-        if sub.is_dir():
-            files.extend(sub.rglob("*.parquet"))
-    return sorted(f.resolve() for f in files)
 
 
 def _missing_table_hint() -> str:

@@ -44,7 +44,7 @@ import sqlglot
 from sqlglot import exp
 
 from ..errors import DriverMissing, InputError, TableNotFound, WarehouseQueryError, WarehouseUnavailable
-from .base import Tracer, Warehouse, logical_type, redact_url
+from .base import Tracer, Warehouse, event_files, logical_type, redact_url
 
 if TYPE_CHECKING:
     from ..model.segmenter import Segmenter
@@ -279,19 +279,7 @@ class SparkWarehouse(Warehouse):
         Reads ``<dir>/<source>*.parquet`` and the Parquet files under ``<dir>/<source>*/`` (local paths);
         nothing is copied. Returns ``{source: view}`` for the sources found.
         """
-        from ..schema import SOURCES
-        from .duckdb import _parquet_files
-
-        folder = Path(path)
-        if not folder.is_dir():
-            raise InputError(f"Events folder {folder} not found.", hint="Pass --events a folder of Parquet files.")
-        found = {name: _parquet_files(folder, name) for name in SOURCES}
-        found = {name: files for name, files in found.items() if files}
-        if not found:
-            raise InputError(
-                f"No Parquet files named {', '.join(f'{n}*' for n in SOURCES)} in {folder}.",
-                hint="Write them with `intentseg generate --format parquet`, or name your files after the sources.",
-            )
+        found = event_files(path)
         with self._errors():
             for name, files in found.items():
                 df = self.spark.read.option("mergeSchema", "true").parquet(*(str(f) for f in files))
