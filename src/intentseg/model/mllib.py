@@ -119,12 +119,7 @@ def fit_mllib(features: Any, segmenter: Segmenter, previous: Segmenter | None = 
     for p in profiles:
         p["size"] = int(sizes[p["segment_id"]])
         p["share"] = float(sizes[p["segment_id"]] / n) if n else 0.0
-    model.segment_names_ = naming.name_segments(profiles, names, inherited)
-    for p in profiles:
-        p["name"] = model.segment_names_[p["segment_id"]]
-        p["engagement"] = float(model.engagement_[p["segment_id"]])
-        p["advice"] = naming.advise(p, names, k)
-        del p["_z"]
+    model.segment_names_ = naming.name_and_advise(profiles, names, inherited, model.engagement_, k)
     model.profiles_ = profiles
     model.stability_ = model._stability(previous, sample, matched, drift) if previous is not None else None
     model.metadata_ = {

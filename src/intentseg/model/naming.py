@@ -161,6 +161,19 @@ def name_segments(profiles: list[dict], names: list[str], taken: dict[int, str] 
     return [result[s] for s in range(k)]
 
 
+def name_and_advise(
+    profiles: list[dict], names: list[str], inherited: dict[int, str], engagement: np.ndarray, k: int
+) -> list[str]:
+    """Name the segments, and give each profile its name, engagement and advice; returns the names."""
+    segment_names = name_segments(profiles, names, inherited)
+    for p in profiles:
+        p["name"] = segment_names[p["segment_id"]]
+        p["engagement"] = float(engagement[p["segment_id"]])
+        p["advice"] = advise(p, names, k)
+        del p["_z"]  # used for naming only
+    return segment_names
+
+
 def advise(profile: dict, names: list[str], k: int) -> str:
     """A short targeting suggestion from the segment's tier and strongest trait."""
     tier = tier_of(profile["segment_id"], k)

@@ -147,12 +147,7 @@ class Segmenter(ClusterMixin, TransformerMixin, BaseEstimator):
         self.n_iter_ = int(km.n_iter_)
 
         profiles = naming.build_profiles(raw, Z, self.labels_, k, names, kinds)
-        self.segment_names_ = naming.name_segments(profiles, names, inherited)
-        for p in profiles:
-            p["name"] = self.segment_names_[p["segment_id"]]
-            p["engagement"] = float(self.engagement_[p["segment_id"]])
-            p["advice"] = naming.advise(p, names, k)
-            del p["_z"]
+        self.segment_names_ = naming.name_and_advise(profiles, names, inherited, self.engagement_, k)
         self.profiles_ = profiles
 
         if previous is not None:
