@@ -185,7 +185,7 @@ def markdown(result: dict) -> str:
     lines += [
         "What the ratio holds against us: each run is cold (a new DuckDB file, so every distinct search query",
         "is classified in Python and the feature table is written to disk), includes Python start-up, and",
-        "the segmenter's silhouette on 20k users (a fixed cost of several seconds, even with k given). Above",
+        "the segmenter's silhouette on a 10k-user sample (reported as a metric, so computed even with k given). Above",
         "`segment.in_warehouse_above` (2M users) the fit uses a seeded 500k sample and every user is scored in",
         "SQL; the floor then fits KMeans on 500k rows too.", "",
     ]
