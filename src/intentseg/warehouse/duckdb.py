@@ -61,6 +61,7 @@ class DuckDBWarehouse(Warehouse):
                 f"Cannot open DuckDB {self.path}: {exc}",
                 hint="Check the URL options (e.g. duckdb:///file.duckdb?memory_limit=4GB&threads=2).",
             ) from exc
+        self.con.execute("SET enable_progress_bar = false")  # intentseg shows its own progress
         self._tx_depth = 0
 
     @classmethod
