@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,11 +9,11 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError, MissingColumnError
+from ..warehouse.base import redact_url
 
 #: Columns ``users`` must have besides the model's feature columns.
 USER_COLUMNS = ("user_id", "segment_id")
 
-_PASSWORD_IN_URL = re.compile(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.\-]*://[^:/@\s]+:)(?P<password>[^@\s]+)(?P<tail>@)")
 
 
 @dataclass
@@ -100,7 +99,3 @@ class ReportData:
         """Users per segment id, counted from ``users`` (the run's assignments)."""
         return np.bincount(self.users["segment_id"].to_numpy(dtype=np.int64), minlength=self.k)
 
-
-def redact_url(url: str) -> str:
-    """``scheme://user:secret@host`` -> ``scheme://user:***@host``; other text is returned unchanged."""
-    return _PASSWORD_IN_URL.sub(r"\g<head>***\g<tail>", url)
