@@ -127,10 +127,110 @@ DEFAULT_MIX: dict[str, float] = {
     "drifters": 0.35, "browsers": 0.25, "readers": 0.15, "shoppers": 0.15, "researchers": 0.10,
 }
 
+#: Three more personas for populations of six to eight (:func:`population`); never in the default mix.
+EXTRA_PERSONA_SPECS: tuple[Persona, ...] = (
+    Persona(
+        "commuters", engagement=0.7, activity_sigma=0.45,
+        p_clicks=0.95, p_searches=0.30, p_articles=0.80,
+        clicks_mean=6, searches_mean=1.5, articles_mean=4, sessions_mean=9,
+        click_dwell_s=15, article_dwell_s=70,
+        devices=(0.03, 0.92, 0.02, 0.03), referrers=(0.08, 0.72, 0.15, 0.05),
+        intents=(0.30, 0.50, 0.10, 0.10),
+        pages=(0.20, 0.30, 0.0, 0.0, 0.0, 0.45, 0.0, 0.0, 0.05), page_skew=2.5, review_share=0.02,
+    ),
+    Persona(
+        "deal_hunters", engagement=1.5, activity_sigma=0.45,
+        p_clicks=1.0, p_searches=0.98, p_articles=0.05,
+        clicks_mean=35, searches_mean=12, articles_mean=1.2, sessions_mean=10,
+        click_dwell_s=9, article_dwell_s=30,
+        devices=(0.50, 0.45, 0.02, 0.03), referrers=(0.10, 0.05, 0.30, 0.55),
+        intents=(0.05, 0.02, 0.88, 0.05),
+        pages=(0.05, 0.15, 0.40, 0.20, 0.15, 0.0, 0.0, 0.0, 0.05), page_skew=1.2, review_share=0.1,
+    ),
+    Persona(
+        "loungers", engagement=2.0, activity_sigma=0.45,
+        p_clicks=0.90, p_searches=0.15, p_articles=1.0,
+        clicks_mean=4, searches_mean=1.2, articles_mean=18, sessions_mean=3,
+        click_dwell_s=30, article_dwell_s=420,
+        devices=(0.05, 0.10, 0.82, 0.03), referrers=(0.04, 0.04, 0.88, 0.04),
+        intents=(0.20, 0.60, 0.10, 0.10),
+        pages=(0.15, 0.10, 0.0, 0.0, 0.0, 0.70, 0.0, 0.0, 0.05), page_skew=1.5, review_share=0.0,
+    ),
+)
+ALL_PERSONA_SPECS: dict[str, Persona] = {p.name: p for p in (*PERSONA_SPECS, *EXTRA_PERSONA_SPECS)}
+
 OUTLIER_SHARE = 0.003  # durations that are tabs left open: 1 to 10 hours
 N_ARTICLES = 40_000  # article ids 100_001 ..; the last quarter are product reviews
 FIRST_ARTICLE_ID = 100_001
 DEFAULT_END = "2026-10-01"
+
+
+@dataclass(frozen=True)
+class Population:
+    """Who is generated: the personas (in persona_id order) and how much noise rides on them.
+
+    ``outlier_share``: share of durations that are tabs left open for hours; ``bot_share`` users get
+    their activity multiplied by ``bot_factor`` (heavy outliers inside a persona; the truth keeps the
+    persona). The default is the population of :data:`PERSONA_SPECS` that every seed has always given.
+    """
+
+    specs: tuple[Persona, ...] = PERSONA_SPECS
+    outlier_share: float = OUTLIER_SHARE
+    bot_share: float = 0.0
+    bot_factor: float = 25.0
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(p.name for p in self.specs)
+
+
+def population(
+    personas: tuple[str, ...] | list[str] | None = None,
+    *,
+    separation: float = 1.0,
+    outlier_share: float = OUTLIER_SHARE,
+    bot_share: float = 0.0,
+) -> Population:
+    """A population of the named personas (default: the five of :data:`PERSONAS`).
+
+    ``separation`` < 1 pulls every persona toward the average persona (counts, durations and sessions
+    geometrically, probabilities linearly): at 0 they are all alike, at 1 they are as specified. Names
+    come from :data:`ALL_PERSONA_SPECS`. Each persona's ``engagement`` (the truth) is kept.
+    """
+    names = tuple(personas) if personas is not None else PERSONAS
+    unknown = sorted(set(names) - set(ALL_PERSONA_SPECS))
+    if unknown or len(set(names)) != len(names) or not names:
+        raise InputError(f"Unknown, repeated or no persona(s): {', '.join(unknown) or names}.",
+                         hint=f"Name distinct personas among: {', '.join(ALL_PERSONA_SPECS)}.")
+    if not 0.0 <= separation <= 1.0:
+        raise InputError(f"separation must be within [0, 1], got {separation}.", hint="Use e.g. 0.5 for weak separation.")
+    specs = tuple(ALL_PERSONA_SPECS[n] for n in names)
+    if separation != 1.0:
+        specs = _pulled_together(specs, separation)
+    return Population(specs, outlier_share=outlier_share, bot_share=bot_share)
+
+
+_GEOMETRIC = ("clicks_mean", "searches_mean", "articles_mean", "sessions_mean", "click_dwell_s", "article_dwell_s",
+              "page_skew")
+_LINEAR = ("p_clicks", "p_searches", "p_articles", "review_share", "devices", "referrers", "intents", "pages")
+
+
+def _pulled_together(specs: tuple[Persona, ...], s: float) -> tuple[Persona, ...]:
+    from dataclasses import replace
+
+    out = []
+    for p in specs:
+        changes: dict[str, Any] = {}
+        for attr in _GEOMETRIC:
+            logs = np.log([getattr(q, attr) for q in specs])
+            changes[attr] = float(np.exp(logs.mean() + s * (np.log(getattr(p, attr)) - logs.mean())))
+        for attr in _LINEAR:
+            values = np.array([getattr(q, attr) for q in specs], dtype=float)
+            mixed = values.mean(axis=0) + s * (np.asarray(getattr(p, attr), dtype=float) - values.mean(axis=0))
+            changes[attr] = tuple(float(v) for v in mixed) if mixed.ndim else float(mixed)
+        changes["clicks_max"] = None if s < 1 else p.clicks_max
+        out.append(replace(p, **changes))
+    return tuple(out)
 
 
 @dataclass
@@ -337,12 +437,12 @@ SCHEMAS: dict[str, pa.Schema] = {
 }
 
 
-def _col(attr: str) -> np.ndarray:
-    return np.array([getattr(p, attr) for p in PERSONA_SPECS], dtype=np.float64)
+def _col_of(attr: str, specs: tuple[Persona, ...] = PERSONA_SPECS) -> np.ndarray:
+    return np.array([getattr(p, attr) for p in specs], dtype=np.float64)
 
 
-def _cumprobs(attr: str, upto: int | None = None) -> np.ndarray:
-    probs = np.array([getattr(p, attr)[:upto] for p in PERSONA_SPECS], dtype=np.float64)
+def _cumprobs_of(attr: str, upto: int | None = None, specs: tuple[Persona, ...] = PERSONA_SPECS) -> np.ndarray:
+    probs = np.array([getattr(p, attr)[:upto] for p in specs], dtype=np.float64)
     cum = np.cumsum(probs / probs.sum(axis=1, keepdims=True), axis=1)
     cum[:, -1] = 1.0
     return cum
@@ -359,10 +459,11 @@ def _counts(rng: np.random.Generator, mean: np.ndarray, dispersion: float = 4.0)
     return rng.poisson(mean * rng.gamma(dispersion, 1.0 / dispersion, mean.size))
 
 
-def _durations(rng: np.random.Generator, median: np.ndarray, sigma: float = 0.9) -> np.ndarray:
+def _durations(rng: np.random.Generator, median: np.ndarray, sigma: float = 0.9,
+               outlier_share: float = OUTLIER_SHARE) -> np.ndarray:
     """Lognormal seconds with a small share of tabs left open for hours."""
     d = median * rng.lognormal(0.0, sigma, median.size)
-    outlier = rng.random(median.size) < OUTLIER_SHARE
+    outlier = rng.random(median.size) < outlier_share
     d[outlier] = rng.uniform(3_600, 36_000, int(outlier.sum()))
     return np.maximum(np.rint(d), 1).astype(np.int64)
 
@@ -377,27 +478,40 @@ def _sorted_order(user: np.ndarray, ts: np.ndarray) -> np.ndarray:
 
 
 def _generate_block(
-    block: int, n: int, *, seed: int, days: int, end_us: int, mix_cum: np.ndarray, first_user_id: int
+    block: int, n: int, *, seed: int, days: int, end_us: int, mix_cum: np.ndarray, first_user_id: int,
+    population: Population | None = None,
 ) -> dict[str, pa.Table]:
     """Events for users ``first_user_id + block * BLOCK_USERS + [0, n)`` as Arrow tables."""
+    pop = population or Population()
+    specs = pop.specs
+
+    def col(attr: str) -> np.ndarray:
+        return _col_of(attr, specs)
+
+    def cumprobs(attr: str, upto: int | None = None) -> np.ndarray:
+        return _cumprobs_of(attr, upto, specs)
+
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(block,)))
     voc = _vocabs()
     window_s = days * 86_400
     user_ids = first_user_id + block * BLOCK_USERS + np.arange(n, dtype=np.int64)
 
     # Users: persona, activity, which sources they use, how much.
-    persona = np.searchsorted(mix_cum, rng.random(n), side="right").clip(max=len(PERSONAS) - 1)
-    activity = rng.lognormal(0.0, _col("activity_sigma")[persona])
-    has = np.stack([rng.random(n) < _col(a)[persona] for a in ("p_clicks", "p_searches", "p_articles")], axis=1)
+    persona = np.searchsorted(mix_cum, rng.random(n), side="right").clip(max=len(specs) - 1)
+    activity = rng.lognormal(0.0, col("activity_sigma")[persona])
+    if pop.bot_share > 0:  # heavy users far outside their persona, from their own stream (default output kept)
+        bots = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(block, 1))).random(n) < pop.bot_share
+        activity[bots] *= pop.bot_factor
+    has = np.stack([rng.random(n) < col(a)[persona] for a in ("p_clicks", "p_searches", "p_articles")], axis=1)
     none = ~has.any(axis=1)  # everyone is a user of at least one source
     has[none, rng.choice(3, int(none.sum()), p=[0.6, 0.25, 0.15])] = True
 
-    n_clicks = 1 + _counts(rng, np.maximum(_col("clicks_mean")[persona] * activity - 1, 0.05))
-    cap = np.array([p.clicks_max or np.iinfo(np.int64).max for p in PERSONA_SPECS], dtype=np.int64)
+    n_clicks = 1 + _counts(rng, np.maximum(col("clicks_mean")[persona] * activity - 1, 0.05))
+    cap = np.array([p.clicks_max or np.iinfo(np.int64).max for p in specs], dtype=np.int64)
     n_clicks = np.minimum(n_clicks, cap[persona]) * has[:, 0]
-    n_search = (1 + _counts(rng, np.maximum(_col("searches_mean")[persona] * activity - 1, 0.05))) * has[:, 1]
-    n_article = (1 + _counts(rng, np.maximum(_col("articles_mean")[persona] * activity - 1, 0.05))) * has[:, 2]
-    n_sess = 1 + _counts(rng, (_col("sessions_mean")[persona] - 1) * activity**0.7)
+    n_search = (1 + _counts(rng, np.maximum(col("searches_mean")[persona] * activity - 1, 0.05))) * has[:, 1]
+    n_article = (1 + _counts(rng, np.maximum(col("articles_mean")[persona] * activity - 1, 0.05))) * has[:, 2]
+    n_sess = 1 + _counts(rng, (col("sessions_mean")[persona] - 1) * activity**0.7)
 
     # Sessions: a start (day + diurnal hour), an entry referrer and a device, sorted in time per user.
     sess_user = np.repeat(np.arange(n), n_sess)
@@ -410,12 +524,12 @@ def _generate_block(
     sess_persona = persona[sess_user]
     # A user's main device is a desktop, phone or tablet; odd devices (a smart TV, a console) and
     # other usual ones turn up in the remaining sessions.
-    main_device = _categorical(rng, _cumprobs("devices", upto=3), persona)
+    main_device = _categorical(rng, cumprobs("devices", upto=3), persona)
     device = np.where(rng.random(n_s) < 0.75, main_device[sess_user],
-                      _categorical(rng, _cumprobs("devices"), sess_persona))
+                      _categorical(rng, cumprobs("devices"), sess_persona))
     other_device = 3 + rng.integers(0, len(_OTHER_DEVICES), n_s)
     device = np.where(device == 3, other_device, device)
-    ref_class = _categorical(rng, _cumprobs("referrers"), sess_persona)
+    ref_class = _categorical(rng, cumprobs("referrers"), sess_persona)
     ref_idx = voc.referrers.pick(rng, ref_class, 2.0)
     ref_null = ref_class == REFERRER_CLASSES.index("direct")
 
@@ -424,21 +538,21 @@ def _generate_block(
     c_sess = first_sess[c_user] + np.floor(rng.random(c_user.size) * n_sess[c_user]).astype(np.int64)
     c_sess.sort()  # users are contiguous and their sessions ascend, so this keeps users grouped
     c_persona = persona[c_user]
-    dwell = _durations(rng, _col("click_dwell_s")[c_persona])
+    dwell = _durations(rng, col("click_dwell_s")[c_persona], outlier_share=pop.outlier_share)
     step = dwell + rng.geometric(0.08, c_user.size)
     cum = np.cumsum(step)
     new_sess = np.r_[True, c_sess[1:] != c_sess[:-1]]
     base = np.maximum.accumulate(np.where(new_sess, cum - step, 0))
     c_ts = start[c_sess] + (cum - step - base)
     span = np.bincount(c_sess, weights=step, minlength=n_s)
-    kind = _categorical(rng, _cumprobs("pages"), c_persona)
-    page = voc.pages.pick(rng, kind, _col("page_skew")[c_persona])
+    kind = _categorical(rng, cumprobs("pages"), c_persona)
+    page = voc.pages.pick(rng, kind, col("page_skew")[c_persona])
 
     # Searches and article reads happen somewhere inside one of the user's sessions.
     s_user = np.repeat(np.arange(n), n_search)
     s_sess = first_sess[s_user] + np.floor(rng.random(s_user.size) * n_sess[s_user]).astype(np.int64)
     s_ts = start[s_sess] + np.floor(rng.random(s_user.size) * (span[s_sess] + 120)).astype(np.int64)
-    intent = _categorical(rng, _cumprobs("intents"), persona[s_user])
+    intent = _categorical(rng, cumprobs("intents"), persona[s_user])
     query = voc.queries.pick(rng, intent, 2.5)
     repeat = np.r_[False, (rng.random(s_user.size - 1) < 0.15) & (s_user[1:] == s_user[:-1])] if s_user.size else \
         np.zeros(0, bool)
@@ -448,12 +562,13 @@ def _generate_block(
     a_sess = first_sess[a_user] + np.floor(rng.random(a_user.size) * n_sess[a_user]).astype(np.int64)
     a_ts = start[a_sess] + np.floor(rng.random(a_user.size) * (span[a_sess] + 300)).astype(np.int64)
     a_persona = persona[a_user]
-    review = rng.random(a_user.size) < _col("review_share")[a_persona]
+    review = rng.random(a_user.size) < col("review_share")[a_persona]
     n_plain = 3 * N_ARTICLES // 4
-    plain_id = np.floor(n_plain * rng.random(a_user.size) ** np.where(a_persona == 2, 1.5, 3.0))
+    readers = np.array([p.name == "readers" for p in specs])
+    plain_id = np.floor(n_plain * rng.random(a_user.size) ** np.where(readers[a_persona], 1.5, 3.0))
     review_id = n_plain + np.floor((N_ARTICLES - n_plain) * rng.random(a_user.size) ** 2.0)
     article = FIRST_ARTICLE_ID + np.where(review, review_id, plain_id).astype(np.int64)
-    a_dwell = _durations(rng, _col("article_dwell_s")[a_persona], sigma=0.8)
+    a_dwell = _durations(rng, col("article_dwell_s")[a_persona], sigma=0.8, outlier_share=pop.outlier_share)
 
     def ts_array(ts: np.ndarray) -> pa.Array:
         # A session that starts late on the last day may run past the window end: stop it there.
@@ -484,9 +599,9 @@ def _generate_block(
     }, schema=SCHEMAS["article_views"])
     truth = pa.table({
         "user_id": user_ids,
-        "persona": pa.array(PERSONAS).take(persona),
+        "persona": pa.array([p.name for p in specs]).take(persona),
         "persona_id": persona.astype(np.int64),
-        "true_engagement": _col("engagement")[persona] * activity,
+        "true_engagement": col("engagement")[persona] * activity,
     }, schema=SCHEMAS["ground_truth"])
     return {"clickstream": clicks, "search_queries": searches, "article_views": articles, "ground_truth": truth}
 
@@ -494,13 +609,14 @@ def _generate_block(
 # ---------------------------------------------------------------- public API
 
 
-def _mix_cumulative(mix: dict[str, float] | None) -> np.ndarray:
-    mix = DEFAULT_MIX if mix is None else mix
-    unknown = sorted(set(mix) - set(PERSONAS))
+def _mix_cumulative(mix: dict[str, float] | None, names: tuple[str, ...] = PERSONAS) -> np.ndarray:
+    if mix is None:
+        mix = DEFAULT_MIX if names == PERSONAS else dict.fromkeys(names, 1.0)
+    unknown = sorted(set(mix) - set(names))
     if unknown:
         raise InputError(f"Unknown persona(s) in mix: {', '.join(unknown)}.",
-                         hint=f"Use only: {', '.join(PERSONAS)}.")
-    weights = np.array([float(mix.get(p, 0.0)) for p in PERSONAS])
+                         hint=f"Use only: {', '.join(names)}.")
+    weights = np.array([float(mix.get(p, 0.0)) for p in names])
     if not np.all(np.isfinite(weights)) or (weights < 0).any() or weights.sum() <= 0:
         raise InputError(f"Persona mix {mix} has negative, non-finite or all-zero shares.",
                          hint="Give non-negative shares with a positive total, e.g. drifters=0.35, browsers=0.25.")
@@ -536,11 +652,17 @@ def iter_event_blocks(
     end: str | pd.Timestamp = DEFAULT_END,
     mix: dict[str, float] | None = None,
     first_user_id: int = 1,
+    population: Population | None = None,
 ) -> Iterator[dict[str, pa.Table]]:
-    """Yield Arrow tables per block of :data:`BLOCK_USERS` users, ordered by user_id then timestamp."""
+    """Yield Arrow tables per block of :data:`BLOCK_USERS` users, ordered by user_id then timestamp.
+
+    ``population`` (see :func:`population`): other personas, weaker separation, more outliers; ``mix``
+    then names its personas (default: equal shares).
+    """
     _check(n_users, days)
-    kwargs = dict(seed=seed, days=days, end_us=_end_us(end), mix_cum=_mix_cumulative(mix),
-                  first_user_id=first_user_id)
+    pop = population or Population()
+    kwargs = dict(seed=seed, days=days, end_us=_end_us(end), mix_cum=_mix_cumulative(mix, pop.names),
+                  first_user_id=first_user_id, population=pop)
     for block, lo in enumerate(range(0, n_users, BLOCK_USERS)):
         yield _generate_block(block, min(BLOCK_USERS, n_users - lo), **kwargs)
 
@@ -553,6 +675,7 @@ def generate_events(
     end: str | pd.Timestamp = DEFAULT_END,
     mix: dict[str, float] | None = None,
     first_user_id: int = 1,
+    population: Population | None = None,
 ) -> GeneratedEvents:
     """Generate events for ``n_users`` users in memory (for tests and notebooks; use
     :func:`write_events` for millions).
@@ -560,7 +683,8 @@ def generate_events(
     Timestamps are naive UTC (``datetime64[us]``) in ``[end - days, end)``; ``referrer`` is null for
     direct visits. ``mix`` maps persona name to share (normalised; default :data:`DEFAULT_MIX`).
     """
-    blocks = list(iter_event_blocks(n_users, seed=seed, days=days, end=end, mix=mix, first_user_id=first_user_id))
+    blocks = list(iter_event_blocks(n_users, seed=seed, days=days, end=end, mix=mix, first_user_id=first_user_id,
+                                    population=population))
     frames = {name: pa.concat_tables([b[name] for b in blocks]).to_pandas() for name in SCHEMAS}
     return GeneratedEvents(**frames)
 
@@ -612,6 +736,7 @@ def write_events(
     mix: dict[str, float] | None = None,
     first_user_id: int = 1,
     chunk_users: int = 200_000,
+    population: Population | None = None,
 ) -> WrittenEvents:
     """Generate events and stream them to ``out_dir/<table>.<fmt>``, ``chunk_users`` users at a time.
 
@@ -637,7 +762,8 @@ def write_events(
     sinks = {name: _Sink(paths[name], fmt, SCHEMAS[name]) for name in SCHEMAS}
     try:
         pending: list[dict[str, pa.Table]] = []
-        blocks = iter_event_blocks(n_users, seed=seed, days=days, end=end, mix=mix, first_user_id=first_user_id)
+        blocks = iter_event_blocks(n_users, seed=seed, days=days, end=end, mix=mix, first_user_id=first_user_id,
+                                   population=population)
         for i, block in enumerate(blocks, start=1):
             pending.append(block)
             if len(pending) == blocks_per_chunk or i * BLOCK_USERS >= n_users:
