@@ -9,6 +9,7 @@ Exit codes (stable, for schedulers):
     2  bad input or configuration (files, columns, config keys, model files, options)
     3  warehouse unreachable (server down, wrong password, unknown database, driver not installed)
     4  warehouse query failed (missing table, SQL error inside the warehouse)
+    5  another run holds the warehouse's run lock (one run at a time per warehouse): retry later
 """
 
 from __future__ import annotations
@@ -73,3 +74,9 @@ class TableNotFound(WarehouseQueryError):
 
 class NoUsersError(InputError):
     """There are no users to segment (all sources absent or empty, or the time window is empty)."""
+
+
+class RunInProgress(IntentsegError):
+    """Another intentseg run (or assign) holds the warehouse's run lock: one run at a time per warehouse."""
+
+    exit_code = 5
