@@ -10,7 +10,7 @@ import re
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -251,3 +251,76 @@ class Warehouse(ABC):
 
     def row_count(self, name: str) -> int:
         return int(self.scalar(f"SELECT COUNT(*) FROM {self.quote(name)}"))
+
+    # -- one run at a time ----------------------------------------------------------------------
+    def run_lock(self, name: str, *, wait_s: float = 0) -> AbstractContextManager[None]:
+        """Hold the warehouse-wide lock ``name`` for a run (``with wh.run_lock("intentseg-run"): ...``).
+
+        Raises :class:`~intentseg.errors.RunInProgress` when another holder keeps it longer than
+        ``wait_s`` seconds. The lock dies with its holder (a killed process releases it). This default
+        only excludes runs inside this process; adapters whose store other processes reach override it
+        with the engine's own lock (advisory locks, ``GET_LOCK``, a file lock).
+        """
+        from .locks import local_lock
+
+        return local_lock(f"{type(self).__name__}:{self.display_url}:{name}", self.display_url, wait_s=wait_s)
+
+    # -- loading without duplicates ---------------------------------------------------------------
+    #: Driver error codes, SQLSTATEs or message phrases of conflicts between concurrent writers that go
+    #: away when the transaction runs again (a deadlock, a serialization failure, a concurrent commit of
+    #: the same key). :meth:`retrying` runs the work again on these, a bounded number of times.
+    transient_errors: ClassVar[tuple[Any, ...]] = ()
+    #: ``INSERT … SELECT`` that skips rows whose unique key the table already holds; its row count is the
+    #: number of rows inserted. Placeholders: {table}, {staging}, {cols}, {key} (already quoted).
+    insert_skip_sql: ClassVar[str] = (
+        "INSERT INTO {table} ({cols}) SELECT {cols} FROM {staging} ORDER BY {key} ON CONFLICT DO NOTHING"
+    )
+
+    def create_unique_index(self, table: str, columns: list[str]) -> None:
+        """Make ``columns`` unique in ``table`` (if not yet): the warehouse then refuses a second copy of a
+        key, whoever writes it. Created on every engine (DuckDB too: it backs ``INSERT OR IGNORE``)."""
+        name = self.quote(f"ux_{table}_{'_'.join(columns)}"[:60])
+        cols = ", ".join(self.quote(c) for c in columns)
+        self.execute(f"CREATE UNIQUE INDEX IF NOT EXISTS {name} ON {self.quote_table(table)} ({cols})")
+
+    def insert_skipping_duplicates(self, table: str, staging: str, columns: list[str], key: list[str]) -> int:
+        """Copy the rows of ``staging`` into ``table``, skipping rows whose unique ``key`` (see
+        :meth:`create_unique_index`) is already there, committed by anyone; returns the rows inserted.
+
+        Rows go in key order, so concurrent writers take their row locks in the same order.
+        """
+        sql = self.insert_skip_sql.format(
+            table=self.quote_table(table),
+            staging=self.quote_table(staging),
+            cols=", ".join(self.quote(c) for c in columns),
+            key=", ".join(self.quote(c) for c in key),
+        )
+        return self._execute_rowcount(sql)
+
+    def _execute_rowcount(self, sql: str) -> int:
+        """Run a statement and return the number of rows it changed (adapters that load events override it)."""
+        raise NotImplementedError(f"{self.engine}: loading events with intentseg ingest is not supported.")
+
+    def is_transient(self, exc: BaseException) -> bool:
+        """Whether ``exc`` (a translated error, or the driver's own) is a conflict worth running again."""
+        cause = exc.__cause__ if exc.__cause__ is not None else exc
+        orig = getattr(cause, "orig", None) or cause
+        args = getattr(orig, "args", None) or (None,)
+        codes = {args[0] if isinstance(args[0], int) else None, getattr(orig, "sqlstate", None)} - {None}
+        text = str(orig).lower()
+        return any(m in codes or (isinstance(m, str) and m.lower() in text) for m in self.transient_errors)
+
+    def retrying(self, work: Callable[[], Any], *, attempts: int = 5) -> Any:
+        """``work()`` (one transaction), run again up to ``attempts`` times in all while it fails with a
+        transient conflict (:attr:`transient_errors`); any other error, or the last conflict, is raised."""
+        import random
+        import time
+
+        for attempt in range(1, attempts + 1):
+            try:
+                return work()
+            except WarehouseQueryError as exc:
+                if attempt == attempts or not self.is_transient(exc):
+                    raise
+                time.sleep(random.uniform(0.05, 0.25) * attempt)  # let the other writer commit
+        raise AssertionError("unreachable")  # pragma: no cover

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -50,7 +51,7 @@ class DuckDBWarehouse(Warehouse):
         try:
             if self.path != ":memory:":
                 Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-            self.con = duckdb.connect(self.path, config=config)
+            self.con = _open(self.path, config)
         except duckdb.IOException as exc:
             raise WarehouseUnavailable(
                 f"Cannot open DuckDB file {self.path}: {exc}",
@@ -166,9 +167,41 @@ class DuckDBWarehouse(Warehouse):
             )
         return {name: name for name in found}
 
+    def run_lock(self, name: str, *, wait_s: float = 0) -> AbstractContextManager[None]:
+        """``flock`` on ``<file>.lock`` beside the DuckDB file (DuckDB's own file lock only keeps other
+        processes out, not a second run or an ``assign`` in this one); in memory, a lock in this process."""
+        from .locks import file_lock, local_lock, lock_path
+
+        if self.path in (":memory:", ":connection:"):
+            return local_lock(f"duckdb:{id(self.con)}:{name}", f"DuckDB {self.path}", wait_s=wait_s)
+        return file_lock(lock_path(self.path), f"DuckDB file {self.path}", wait_s=wait_s)
+
     def close(self) -> None:
         if self.path != ":connection:":
             self.con.close()
+
+
+def _open(path: str, config: dict[str, str]) -> duckdb.DuckDBPyConnection:
+    """Open a DuckDB file; when another process holds it because an intentseg run is writing to it (its
+    ``.lock`` beside the file is held), raise RunInProgress instead of a bare "could not set lock"."""
+    from .locks import in_progress, is_file_locked, lock_path
+
+    deadline = time.monotonic() + _OPEN_RETRY_S
+    while True:
+        try:
+            return duckdb.connect(path, config=config)
+        except duckdb.IOException as exc:
+            if path == ":memory:" or "lock" not in str(exc).lower():
+                raise
+            if is_file_locked(lock_path(path)):
+                raise in_progress(f"DuckDB file {path}") from None
+            if time.monotonic() >= deadline:  # held by a process that is not an intentseg run
+                raise
+            time.sleep(0.1)  # the holder may be a run about to take its lock: look again
+
+
+#: how long opening a locked DuckDB file waits to learn whether a run holds it
+_OPEN_RETRY_S = 2.0
 
 
 def _missing_table_hint() -> str:

@@ -367,6 +367,17 @@ class SparkWarehouse(Warehouse):
                 self._view(target, self.spark.table(self.quote(staging)))
             self._forget(staging)
 
+    def run_lock(self, name: str, *, wait_s: float = 0) -> Any:
+        """Where the results go decides the lock: ``flock`` on ``<output>.lock`` beside the output folder,
+        the JDBC database's own lock, or (results only in this session) a lock in this process."""
+        from .locks import file_lock, lock_path
+
+        if self.output is not None:
+            return file_lock(lock_path(self.output), f"Spark output folder {self.output}", wait_s=wait_s)
+        if self.db is not None:
+            return self.db.run_lock(name, wait_s=wait_s)
+        return super().run_lock(name, wait_s=wait_s)
+
     def close(self) -> None:
         for name in list(self._views):
             self._forget(name)

@@ -172,8 +172,58 @@ class SQLAlchemyWarehouse(Warehouse):
         col_sql = ", ".join(self.quote(c) for c in cols)
         conn.exec_driver_sql(f"INSERT INTO {self.quote(name)} ({col_sql}) VALUES ({placeholders})", rows)
 
+    # -- one run at a time: a server-side lock on a connection held for the run ------------------
+    #: SQL giving the database (and schema) the lock is scoped to
+    lock_scope_sql: ClassVar[str]
+    #: SQL taking the lock ``:name`` without waiting: a true value when taken
+    lock_sql: ClassVar[str]
+    #: SQL releasing it
+    unlock_sql: ClassVar[str]
+
+    @contextmanager
+    def run_lock(self, name: str, *, wait_s: float = 0) -> Iterator[None]:
+        """The server's own lock (``pg_try_advisory_lock`` / ``GET_LOCK``), scoped to this database and
+        schema, held on a dedicated autocommit connection for as long as the block runs. The server
+        releases it when the connection drops, so a killed run frees it at once."""
+        import time
+
+        from .locks import POLL_S, in_progress
+
+        text = self._sa.text
+        with self._errors():
+            conn = self.engine_.connect().execution_options(isolation_level="AUTOCOMMIT")
+        try:
+            with self._errors():
+                scope = conn.execute(text(self.lock_scope_sql)).scalar()
+                key = _lock_name(f"intentseg:{scope}:{name}")
+                deadline = time.monotonic() + wait_s
+                while True:
+                    self._trace(self.lock_sql, {"name": key})
+                    if conn.execute(text(self.lock_sql), {"name": key}).scalar():
+                        break
+                    if time.monotonic() >= deadline:
+                        raise in_progress(f"{self.engine} at {self.display_url}")
+                    time.sleep(POLL_S)
+            try:
+                yield
+            finally:
+                self._trace(self.unlock_sql, {"name": key})
+                try:
+                    conn.execute(text(self.unlock_sql), {"name": key})
+                except Exception:  # noqa: BLE001 - a dropped connection has released the lock already
+                    conn.invalidate()
+        finally:
+            conn.close()
+
     def close(self) -> None:
         self.engine_.dispose()
+
+
+def _lock_name(name: str) -> str:
+    """Lock names stay within MySQL's 64 characters (a digest of longer ones)."""
+    import hashlib
+
+    return name if len(name) <= 64 else "intentseg:" + hashlib.sha1(name.encode()).hexdigest()
 
 
 def _decimals_to_float(df: pd.DataFrame) -> pd.DataFrame:
@@ -212,6 +262,10 @@ class MySQLWarehouse(SQLAlchemyWarehouse):
         _Rule((2003, 2002, 2013, 2006), WarehouseUnavailable, _UNREACHABLE_HINT),
         _Rule((1146,), TableNotFound, "Load events with `intentseg ingest`, or map table names in intentseg.toml."),
     )
+
+    lock_scope_sql = "SELECT DATABASE()"
+    lock_sql = "SELECT GET_LOCK(:name, 0)"
+    unlock_sql = "SELECT RELEASE_LOCK(:name)"
 
     def _index_column(self, table: str, column: str) -> str:
         # InnoDB keys are at most 3072 bytes: index long text columns by a 255-character prefix.
@@ -265,6 +319,10 @@ class PostgresWarehouse(SQLAlchemyWarehouse):
               WarehouseUnavailable, _UNREACHABLE_HINT),
         _Rule(("42P01", "42S02"), TableNotFound, "Load events with `intentseg ingest`, or map table names in intentseg.toml."),
     )
+
+    lock_scope_sql = "SELECT current_database() || '.' || current_schema()"
+    lock_sql = "SELECT pg_try_advisory_lock(hashtextextended(:name, 0))"
+    unlock_sql = "SELECT pg_advisory_unlock(hashtextextended(:name, 0))"
 
     def _prepare(self, url: str) -> tuple[str, dict[str, Any]]:
         parts = urlsplit(url)
