@@ -11,8 +11,10 @@ import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
+from urllib.parse import parse_qsl, quote, unquote, unquote_plus
 
 import pandas as pd
 import pyarrow as pa
@@ -25,9 +27,102 @@ Tracer = Callable[[str, dict[str, Any] | None], None]
 LOGICAL_TYPES = ("bigint", "double", "text", "key", "timestamp", "bool", "json")
 
 
+#: Query parameters whose values are secrets (``?password=…`` is accepted by both SQL drivers).
+SECRET_PARAMS = frozenset({"password", "passwd", "pwd", "pass", "secret", "token", "access_token",
+                           "api_key", "apikey", "sslpassword"})
+
+
+@dataclass(frozen=True)
+class UrlParts:
+    """A warehouse URL split the way people write them: ``scheme://user:password@host:port/path?query``.
+
+    The credentials end at the *last* ``@`` before the query, so an unencoded ``@`` (or ``/``) in a
+    password stays in the password; ``password`` is None when the URL has no ``:password`` part.
+    """
+
+    scheme: str
+    username: str | None
+    password: str | None
+    host: str
+    path: str
+    query: str
+
+    @property
+    def params(self) -> list[tuple[str, str]]:
+        return parse_qsl(self.query, keep_blank_values=True)
+
+
+def split_url(url: str) -> UrlParts | None:
+    """``url`` in parts, or None when it has no ``scheme://``."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return None
+    userinfo = None
+    if not rest.startswith("/"):  # duckdb:///path has no credentials
+        at = rest.split("?", 1)[0].rfind("@")
+        if at < 0:  # a "?" inside the password: the first "@" before any "/"
+            at = rest.find("@")
+            if "/" in rest[: max(at, 0)]:
+                at = -1
+        if at >= 0:
+            userinfo, rest = rest[:at], rest[at + 1:]
+    before, _, query = rest.partition("?")
+    host, slash, path = before.partition("/")
+    username = password = None
+    if userinfo is not None:
+        username, colon, pw = userinfo.partition(":")
+        password = pw if colon else None
+    return UrlParts(scheme, username, password, host, slash + path, query)
+
+
+def _redact_query(query: str) -> str:
+    items = []
+    for item in query.split("&"):
+        key, eq, value = item.partition("=")
+        if unquote_plus(key).strip().lower() in SECRET_PARAMS:
+            value = "***"
+        elif "://" in unquote(value):  # a nested URL (spark://…?jdbc=mysql+pymysql://user:pw@…)
+            value = quote(redact_url(unquote(value)), safe="/:@+*[]=,;~")
+        items.append(key + eq + value)
+    return "&".join(items)
+
+
 def redact_url(url: str) -> str:
-    """The URL with any password replaced by ``***`` (credentials are never printed)."""
-    return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", url)
+    """The URL with every password replaced by ``***`` (credentials are never printed).
+
+    Covers ``user:password@``, ``:password@`` (no user), an unencoded ``@`` in the password,
+    ``?password=…`` (and other secret query parameters) and URLs nested in query parameters.
+    """
+    parts = split_url(url)
+    if parts is None:
+        return url
+    userinfo = ""
+    if parts.username is not None:
+        userinfo = parts.username + (":***" if parts.password is not None else "") + "@"
+    query = "?" + _redact_query(parts.query) if parts.query else ""
+    return f"{parts.scheme}://{userinfo}{parts.host}{parts.path}{query}"
+
+
+def url_secrets(url: str) -> list[str]:
+    """Every secret in a URL (passwords, secret query values, also of nested URLs), as written and decoded."""
+    parts = split_url(url)
+    if parts is None:
+        return []
+    found = [parts.password] if parts.password else []
+    for key, value in parts.params:
+        if key.strip().lower() in SECRET_PARAMS and value:
+            found.append(value)
+        elif "://" in value:
+            found.extend(url_secrets(value))
+    found += [unquote(s) for s in found] + [quote(s, safe="") for s in found]
+    return sorted({s for s in found if s}, key=len, reverse=True)
+
+
+def scrub(text: str, url: str) -> str:
+    """``text`` (a driver's error message, say) with the URL's secrets replaced by ``***``."""
+    for secret in url_secrets(url):
+        text = text.replace(secret, "***")
+    return text
 
 
 def logical_type(dtype: Any) -> str:

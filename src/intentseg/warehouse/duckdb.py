@@ -52,10 +52,16 @@ class DuckDBWarehouse(Warehouse):
             if self.path != ":memory:":
                 Path(self.path).parent.mkdir(parents=True, exist_ok=True)
             self.con = _open(self.path, config)
+        except OSError as exc:  # the folder cannot be made: a file in the way, no permission, read-only
+            raise WarehouseUnavailable(
+                f"Cannot create the folder of DuckDB file {self.path}: {exc.strerror or exc}.",
+                hint="Point --warehouse at a file in a folder you can write (e.g. duckdb:///intentseg.duckdb).",
+            ) from exc
         except duckdb.IOException as exc:
             raise WarehouseUnavailable(
                 f"Cannot open DuckDB file {self.path}: {exc}",
-                hint="Another process may hold the file open (DuckDB allows one writer); close it or use another file.",
+                hint="Check that its folder exists and is writable; another process may also hold the file open "
+                     "(DuckDB allows one writer): close it or use another file.",
             ) from exc
         except duckdb.Error as exc:
             raise WarehouseUnavailable(

@@ -10,19 +10,19 @@ import decimal
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, ClassVar
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pandas as pd
 import pyarrow as pa
 
 from ..errors import (
+    ConfigError,
     DriverMissing,
     IntentsegError,
     TableNotFound,
     WarehouseQueryError,
     WarehouseUnavailable,
 )
-from .base import Tracer, Warehouse, redact_url
+from .base import Tracer, Warehouse, redact_url, scrub, split_url
 
 _INSERT_CHUNK = 20_000
 
@@ -42,6 +42,8 @@ class SQLAlchemyWarehouse(Warehouse):
     """Shared code for warehouses reached through SQLAlchemy."""
 
     driver_extra: ClassVar[str]
+    #: how a URL of this engine looks, for hints
+    default_url_example: ClassVar[str]
     default_driver: ClassVar[str]
     error_rules: ClassVar[tuple[_Rule, ...]]
 
@@ -59,8 +61,18 @@ class SQLAlchemyWarehouse(Warehouse):
             )
         except (ImportError, ModuleNotFoundError) as exc:
             raise DriverMissing(
-                f"The driver for {redact_url(url)} is not installed ({exc}).",
+                f"The driver for {redact_url(url)} is not installed ({scrub(str(exc), url)}).",
                 hint=f'pip install "intentseg[{self.driver_extra}]"',
+            ) from exc
+        except sa.exc.NoSuchModuleError as exc:
+            raise DriverMissing(
+                f"No SQLAlchemy driver {sa_url.drivername!r} for {redact_url(url)}.",
+                hint=f"Use {self.default_url_example}, or install the package that provides that driver.",
+            ) from exc
+        except (sa.exc.ArgumentError, ValueError, TypeError) as exc:
+            raise ConfigError(
+                f"Warehouse URL {redact_url(url)!r} cannot be used: {scrub(str(exc), url)}.",
+                hint=f"Write it like {self.default_url_example}.",
             ) from exc
         self._conn: Any = None
         with self._errors():
@@ -68,8 +80,40 @@ class SQLAlchemyWarehouse(Warehouse):
                 self._on_connect(conn)
 
     # -- engine specifics (overridden as data or small hooks) ------------------------------------
-    def _prepare(self, url: str) -> tuple[str, dict[str, Any]]:
-        return url, {}
+    def _prepare(self, url: str) -> tuple[Any, dict[str, Any]]:
+        return self._sa_url(url), {}
+
+    def _sa_url(self, url: str, *, driver: str | None = None, drop: tuple[str, ...] = ()) -> Any:
+        """The URL as a SQLAlchemy ``URL`` built from its parts (see :func:`split_url`): an unencoded
+        ``@`` in the password stays in the password, a bad port fails with exit 2. ``driver`` is added to
+        a scheme without one; query keys in ``drop`` are intentseg's own and not passed to the driver."""
+        from urllib.parse import unquote
+
+        parts = split_url(url)
+        if parts is None:
+            raise ConfigError(f"Warehouse URL {redact_url(url)!r} has no scheme://.",
+                              hint=f"Write it like {self.default_url_example}.")
+        scheme = parts.scheme if "+" in parts.scheme or driver is None else f"{parts.scheme}+{driver}"
+        host, port = parts.host, None
+        head, colon, tail = host.rpartition(":") if not host.endswith("]") else ("", "", host)
+        if colon:
+            host = head
+            if not tail.isdigit() or not 0 < int(tail) < 65536:
+                raise ConfigError(
+                    f"Warehouse URL {redact_url(url)!r}: port {tail!r} is not a port number.",
+                    hint="Write the port as digits after the host, e.g. @127.0.0.1:3306, or leave it out.",
+                )
+            port = int(tail)
+        query = {key: value for key, value in parts.params if key not in drop}
+        return self._sa.engine.URL.create(
+            scheme,
+            username=unquote(parts.username) if parts.username else None,
+            password=unquote(parts.password) if parts.password is not None else None,
+            host=unquote(host.strip("[]")) or None,
+            port=port,
+            database=unquote(parts.path.lstrip("/")) or None,
+            query=query,
+        )
 
     def _on_connect(self, conn: Any) -> None:
         """Called once, to check the server answers (and prepare, e.g. a schema)."""
@@ -81,6 +125,7 @@ class SQLAlchemyWarehouse(Warehouse):
         args = getattr(orig, "args", None) or (None,)
         codes = {args[0] if isinstance(args[0], int) else None, getattr(orig, "sqlstate", None)} - {None}
         text = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
+        text = scrub(text, self.url)  # a driver may echo what it was given
         where = f"{self.engine} at {self.display_url}"
         for rule in self.error_rules:
             if rule.applies(codes, str(orig)):
@@ -247,6 +292,7 @@ class MySQLWarehouse(SQLAlchemyWarehouse):
     quote_char = "`"
     transactional_ddl = False
     driver_extra = "mysql"
+    default_url_example = "mysql+pymysql://user:password@host:3306/db"
     type_map = {
         "bigint": "BIGINT",
         "double": "DOUBLE",
@@ -258,6 +304,9 @@ class MySQLWarehouse(SQLAlchemyWarehouse):
     }
     error_rules = (
         _Rule((1045,), WarehouseUnavailable, "Wrong user or password: check the user:password part of {url}."),
+        _Rule((1044,), WarehouseUnavailable,
+              "This user may not use that database: GRANT it access (GRANT ALL ON db.* TO 'user'@'%'), "
+              "or fix the user or database in {url}."),
         _Rule((1049,), WarehouseUnavailable, "The database does not exist: CREATE DATABASE it, or fix the name in {url}."),
         _Rule((2003, 2002, 2013, 2006), WarehouseUnavailable, _UNREACHABLE_HINT),
         _Rule((1146,), TableNotFound, "Load events with `intentseg ingest`, or map table names in intentseg.toml."),
@@ -277,11 +326,8 @@ class MySQLWarehouse(SQLAlchemyWarehouse):
         long_text = length is not None and not pd.isna(length) and int(length) > 255
         return f"{self.quote(column)}(255)" if long_text else self.quote(column)
 
-    def _prepare(self, url: str) -> tuple[str, dict[str, Any]]:
-        scheme, rest = url.split("://", 1)
-        if "+" not in scheme:
-            scheme = f"{scheme}+pymysql"
-        return f"{scheme}://{rest}", {"charset": "utf8mb4", "connect_timeout": 10}
+    def _prepare(self, url: str) -> tuple[Any, dict[str, Any]]:
+        return self._sa_url(url, driver="pymysql"), {"charset": "utf8mb4", "connect_timeout": 10}
 
     def swap_in(self, staging: str, target: str) -> None:
         # MySQL DDL commits implicitly; RENAME TABLE of several tables is one atomic step.
@@ -301,6 +347,7 @@ class PostgresWarehouse(SQLAlchemyWarehouse):
     dialect = "postgres"
     engine = "postgres"
     driver_extra = "postgres"
+    default_url_example = "postgresql+psycopg://user:password@host:5432/db"
     type_map = {
         "bigint": "BIGINT",
         "double": "DOUBLE PRECISION",
@@ -315,7 +362,9 @@ class PostgresWarehouse(SQLAlchemyWarehouse):
               "Wrong user or password: check the user:password part of {url} (and pg_hba.conf)."),
         _Rule(("database \"",), WarehouseUnavailable,
               "The database does not exist: createdb it, or fix the name in {url}."),
-        _Rule(("connection refused", "could not connect", "connection failed", "no such file or directory"),
+        _Rule(("connection refused", "could not connect", "connection failed", "no such file or directory",
+               "failed to resolve host", "could not translate host name", "name or service not known",
+               "connection timeout expired", "timeout expired"),
               WarehouseUnavailable, _UNREACHABLE_HINT),
         _Rule(("42P01", "42S02"), TableNotFound, "Load events with `intentseg ingest`, or map table names in intentseg.toml."),
     )
@@ -324,17 +373,16 @@ class PostgresWarehouse(SQLAlchemyWarehouse):
     lock_sql = "SELECT pg_try_advisory_lock(hashtextextended(:name, 0))"
     unlock_sql = "SELECT pg_advisory_unlock(hashtextextended(:name, 0))"
 
-    def _prepare(self, url: str) -> tuple[str, dict[str, Any]]:
-        parts = urlsplit(url)
-        scheme = parts.scheme
-        if scheme in ("postgres", "postgresql"):
-            scheme = "postgresql+psycopg"
-        query = dict(parse_qsl(parts.query))
-        self.schema = query.pop("schema", None)
+    def _prepare(self, url: str) -> tuple[Any, dict[str, Any]]:
+        scheme, sep, rest = url.partition("://")
+        if scheme.split("+", 1)[0] == "postgres":  # Heroku-style alias SQLAlchemy no longer accepts
+            url = "postgresql" + scheme[len("postgres"):] + sep + rest
+        sa_url = self._sa_url(url, driver="psycopg", drop=("schema",))
+        self.schema = dict(split_url(url).params).get("schema") or None  # type: ignore[union-attr]
         connect_args: dict[str, Any] = {"connect_timeout": 10}
         if self.schema:
             connect_args["options"] = f"-c search_path={self.schema}"
-        return urlunsplit((scheme, parts.netloc, parts.path, urlencode(query), parts.fragment)), connect_args
+        return sa_url, connect_args
 
     def _on_connect(self, conn: Any) -> None:
         if self.schema:
