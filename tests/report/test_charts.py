@@ -100,3 +100,32 @@ def test_scatter_sample_keeps_small_segments():
 def test_log1p_ticks_are_round_and_cover_the_range():
     assert charts.log1p_ticks(250) == [0, 1, 3, 10, 30, 100]  # the axis itself runs to 250
     assert charts.tick_text(3000) == "3k"
+
+
+MATH_NAMES = {0: r"$\frac{$ spenders", 1: "[/oops] closers", 2: "$x$ and $y$"}
+
+
+@pytest.fixture(scope="module")
+def math_data():
+    """Segment names that matplotlib would parse as mathtext ($…$) and one that Rich would parse as markup."""
+    from synthetic import report_data
+
+    return report_data(400, seed=5, names=MATH_NAMES)
+
+
+@pytest.mark.parametrize("key", list(charts.CHARTS))
+def test_names_with_dollars_are_drawn_literally(math_data, key):
+    plot, _ = charts.CHARTS[key]
+    fig = plot(math_data)
+    png = charts.figure_png(fig)  # the math parser would raise on "$\frac{$"
+    assert png.startswith(b"\x89PNG")
+    texts = [t for t in fig.findobj(lambda a: hasattr(a, "get_parse_math"))]
+    shown = [t.get_text() for t in texts]
+    assert any("$" in s or "[/oops]" in s for s in shown) or key in ("k_selection",)
+    assert not [t.get_text() for t in texts if "$" in t.get_text() and t.get_parse_math()]
+
+
+def test_legend_keeps_the_literal_dollar_names(math_data):
+    fig = charts.plot_classic(math_data)
+    assert legend_texts(fig)[:3] == [MATH_NAMES[0], MATH_NAMES[1], MATH_NAMES[2]]
+    charts.figure_png(fig)

@@ -22,8 +22,10 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console(stderr=True)
-out = Console(highlight=False, soft_wrap=True)
+# Names, URLs, paths and messages come from users and warehouses: both consoles show text literally
+# (no Rich markup, no :emoji: codes). The few styled lines opt in with ``markup=True`` and escape().
+console = Console(stderr=True, markup=False, emoji=False)
+out = Console(highlight=False, soft_wrap=True, markup=False, emoji=False)
 
 _state: dict[str, Any] = {"debug": False}
 
@@ -64,5 +66,5 @@ def run_app(argv: list[str]) -> None:
         if debug:
             raise
         console.print_exception(max_frames=3)
-        console.print("[bold red]Internal error[/] (a bug in intentseg). Rerun with --debug and report it.")
+        console.print("[bold red]Internal error[/] (a bug in intentseg). Rerun with --debug and report it.", markup=True)
         sys.exit(1)

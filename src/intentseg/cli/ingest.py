@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from ..config import load_settings
 from ..errors import InputError
@@ -47,7 +48,7 @@ def ingest_command(
     for col in ("source / reason", "rows read", "accepted", "quarantined"):
         table.add_column(col, justify="left" if col == "source / reason" else "right")
     for s in report.sources.values():
-        table.add_row(f"[bold]{s.source}[/] ({s.table})", f"{s.rows_read:,}", f"{s.accepted:,}", f"{s.quarantined_rows:,}")
+        table.add_row(Text.assemble((s.source, "bold"), f" ({s.table})"), f"{s.rows_read:,}", f"{s.accepted:,}", f"{s.quarantined_rows:,}")
         for why, n in sorted(s.quarantined.items()):
             table.add_row(f"  {why}", "", "", f"{n:,}")
     out.print(table)
@@ -71,7 +72,7 @@ def sources_command(warehouse: str = _WAREHOUSE, config: Path = _CONFIG, as_json
         if not s.exists:
             table.add_row(f"{s.source} ({s.table})", "-", "-", "no table", "")
             continue
-        table.add_row(f"[bold]{s.source}[/] ({s.table})", f"{s.rows:,}", f"{s.users:,}", s.first_event or "-", s.last_event or "-")
+        table.add_row(Text.assemble((s.source, "bold"), f" ({s.table})"), f"{s.rows:,}", f"{s.users:,}", s.first_event or "-", s.last_event or "-")
         for why, n in s.quarantined.items():
             table.add_row(f"  quarantined {why}", f"{n:,}", "", "", "")
     out.print(table)

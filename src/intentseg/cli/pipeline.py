@@ -120,13 +120,16 @@ def assign_cmd(
     out.print(segments_table(result.segments, f"Run {result.run_id}: users scored with {model}"))
 
 
-def _tables(warehouse: str | None, config: Path | None):
+@contextmanager
+def _tables(warehouse: str | None, config: Path | None) -> Iterator[Any]:
+    """The output tables of the warehouse the options name; the connection is closed afterwards."""
     from ..config import load_settings
     from ..warehouse import connect
     from ..writeback import Tables
 
     settings = load_settings(config, overrides={"warehouse": warehouse})
-    return Tables(connect(settings.warehouse), settings.output)
+    with connect(settings.warehouse) as wh:
+        yield Tables(wh, settings.output)
 
 
 @app.command("segments")
@@ -141,11 +144,12 @@ def segments_cmd(
     from ..pipeline import segment_summaries
     from ..model.persist import from_dict
 
-    tables = _tables(warehouse, config)
-    row = tables.run(run_id)
-    if not row or not row.get("model"):
+    with _tables(warehouse, config) as tables:
+        row = tables.run(run_id)
+        where = tables.warehouse.display_url
+    if not row or not isinstance(row.get("model"), dict):
         raise InputError(
-            f"No {'run ' + run_id if run_id else 'successful run'} in {tables.warehouse.display_url}.",
+            f"No {'run ' + run_id if run_id else 'successful run'} with a model in {where}.",
             hint="Run `intentseg run` first, or list runs with `intentseg runs`.",
         )
     segments = segment_summaries(from_dict(row["model"], where=f"run {row['run_id']}"))
@@ -153,6 +157,34 @@ def segments_cmd(
         print_json({"run_id": row["run_id"], "segments": segments})
         return
     out.print(segments_table(segments, f"Segments of run {row['run_id']}"))
+
+
+def _json_field(value: Any) -> dict[str, Any]:
+    """A JSON column of ``segment_runs`` as a dict, whatever the engine returned: text, a dict, NULL/NaN,
+    or text that is not a JSON object (kept as its message)."""
+    if isinstance(value, dict):
+        return value
+    if isinstance(value, (str, bytes)):
+        try:
+            decoded = json.loads(value)
+        except ValueError:
+            return {"message": value if isinstance(value, str) else value.decode("utf-8", "replace")}
+        return decoded if isinstance(decoded, dict) else {"message": str(decoded)}
+    return {}
+
+
+def _number(value: Any) -> float | None:
+    """A numeric column value, None for NULL, NaN or anything else."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if number != number else number
+
+
+def _whole(value: Any) -> int | None:
+    number = _number(value)
+    return None if number is None else int(number)
 
 
 @app.command("runs")
@@ -163,17 +195,20 @@ def runs_cmd(
     as_json: bool = JSON,
 ) -> None:
     """Run history with status, k, users and metrics."""
-    df = _tables(warehouse, config).runs(limit)
+    with _tables(warehouse, config) as tables:
+        df = tables.runs(limit)
     records = []
     for r in df.to_dict("records"):
-        metrics = json.loads(r["metrics"]) if isinstance(r.get("metrics"), str) else (r.get("metrics") or {})
-        error = json.loads(r["error"]) if isinstance(r.get("error"), str) else r.get("error")
+        metrics = _json_field(r.get("metrics"))
+        error = _json_field(r.get("error"))
+        silhouette = metrics.get("silhouette")
         records.append({
             "run_id": r["run_id"], "kind": r["kind"], "status": r["status"], "started_at": str(r["started_at"]),
-            "k": None if r["k"] is None or r["k"] != r["k"] else int(r["k"]),
-            "n_users": None if r["n_users"] is None or r["n_users"] != r["n_users"] else int(r["n_users"]),
-            "silhouette": metrics.get("silhouette"), "changed_share": r.get("changed_share"),
-            "error": (error or {}).get("message") if error else None,
+            "k": _whole(r.get("k")),
+            "n_users": _whole(r.get("n_users")),
+            "silhouette": float(silhouette) if isinstance(silhouette, (int, float)) else None,
+            "changed_share": _number(r.get("changed_share")),
+            "error": None if not error else str(error.get("message") or error.get("type") or error),
         })
     if as_json:
         print_json({"runs": records})
@@ -186,7 +221,7 @@ def runs_cmd(
             r["run_id"], r["kind"], r["status"], r["started_at"][:19], str(r["k"] or ""),
             f"{r['n_users']:,}" if r["n_users"] else "",
             f"{r['silhouette']:.3f}" if r["silhouette"] is not None else "",
-            f"{r['changed_share']:.1%}" if r["changed_share"] == r["changed_share"] and r["changed_share"] is not None else "",
+            f"{r['changed_share']:.1%}" if r["changed_share"] is not None else "",
             r["error"] or "",
         )
     out.print(table)

@@ -11,12 +11,13 @@ computed from per-segment aggregates.
 
 from __future__ import annotations
 
+import functools
 import io
-from typing import Callable
+from typing import Callable, TypeVar
 
 import numpy as np
 import pandas as pd
-from matplotlib import colormaps
+from matplotlib import colormaps, rc_context
 from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -37,6 +38,23 @@ PROJECTION_SAMPLE = 20_000
 DPI = 120
 _SEED = 0
 
+_F = TypeVar("_F", bound=Callable[..., object])
+
+
+def _literal_text(fn: _F) -> _F:
+    """Segment names, queries and titles are user text: draw them literally, never as mathtext.
+
+    A name like ``$\\frac{$ spenders`` would otherwise go to matplotlib's math parser (and fail). Every
+    Text made while ``fn`` runs keeps ``parse_math=False``; tick labels are created when set, inside ``fn``.
+    """
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):  # type: ignore[no-untyped-def]
+        with rc_context({"text.parse_math": False}):
+            return fn(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
 
 def segment_colors(k: int) -> list[str]:
     """Colour of each segment id: Okabe-Ito up to 8 segments, viridis (in engagement order) beyond."""
@@ -55,6 +73,7 @@ def feature_label(name: str) -> str:
 
 
 # --------------------------------------------------------------------------------------------- charts
+@_literal_text
 def plot_classic(data: ReportData) -> Figure:
     """Total clicks vs average time on articles, one colour per named segment.
 
@@ -89,6 +108,7 @@ def plot_classic(data: ReportData) -> Figure:
     return fig
 
 
+@_literal_text
 def plot_sizes(data: ReportData) -> Figure:
     """Users and share of each segment, least engaged at the top."""
     sizes = data.segment_sizes()
@@ -110,6 +130,7 @@ def plot_sizes(data: ReportData) -> Figure:
     return fig
 
 
+@_literal_text
 def plot_profiles(data: ReportData) -> Figure:
     """Heatmap: colour = z-score of each segment's mean feature (transformed space); text = lift."""
     features = list(data.model.feature_names_)
@@ -141,6 +162,7 @@ def plot_profiles(data: ReportData) -> Figure:
     return fig
 
 
+@_literal_text
 def plot_k_selection(data: ReportData) -> Figure:
     """Silhouette, Calinski-Harabasz, Davies-Bouldin and inertia across the k scanned; chosen k marked."""
     selection = getattr(data.model, "selection_", None) or {}
@@ -181,6 +203,7 @@ def plot_k_selection(data: ReportData) -> Figure:
     return fig
 
 
+@_literal_text
 def plot_projection(data: ReportData) -> Figure:
     """Users in the first two principal components of the model's space, centres marked with ×."""
     proj = projection(data)
@@ -208,6 +231,7 @@ def plot_projection(data: ReportData) -> Figure:
     return fig
 
 
+@_literal_text
 def plot_intent_mix(data: ReportData) -> Figure:
     """Share of each search intent in every segment's searches, and the share of users who searched."""
     mix = intent_mix(data)
@@ -237,6 +261,7 @@ def plot_intent_mix(data: ReportData) -> Figure:
     return fig
 
 
+@_literal_text
 def plot_transitions(data: ReportData) -> Figure:
     """From-segment (previous run) → to-segment (this run) user counts, with row percentages.
 
@@ -281,6 +306,7 @@ CHARTS: dict[str, tuple[Callable[[ReportData], Figure], str]] = {
 }
 
 
+@_literal_text
 def figure_png(fig: Figure) -> bytes:
     """The figure as PNG bytes."""
     buffer = io.BytesIO()
