@@ -18,14 +18,15 @@ original did. A file with another format, a newer version or missing fields rais
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .. import __version__
 from ..errors import ModelFileError
-from .transform import FeatureTransform
+from .transform import KINDS, FeatureTransform
 
 if TYPE_CHECKING:
     from .segmenter import Segmenter
@@ -60,7 +61,84 @@ def to_dict(model: Segmenter) -> dict:
     }
 
 
-def from_dict(d: dict, where: str = "model") -> Segmenter:
+_EDITED = "The file is damaged or was edited by hand; save the model again (Segmenter.save or --model-out)."
+
+
+def _bad(where: str, what: str) -> ModelFileError:
+    return ModelFileError(f"{where}: {what}.", hint=_EDITED)
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _finite_matrix(value: Any, rows: int | None, cols: int, field: str, where: str) -> np.ndarray:
+    """``value`` as a finite float matrix of ``rows`` x ``cols`` (numbers only: ``"1e999"`` is text)."""
+    if not isinstance(value, list) or not all(isinstance(r, list) for r in value):
+        raise _bad(where, f"{field} must be a list of lists of numbers, got {type(value).__name__}")
+    if rows is not None and len(value) != rows:
+        raise _bad(where, f"{field} has {len(value)} rows; expected {rows}")
+    for i, row in enumerate(value):
+        if len(row) != cols:
+            raise _bad(where, f"{field}[{i}] has {len(row)} values; expected {cols} (one per feature)")
+        for j, v in enumerate(row):
+            if not _number(v) or not math.isfinite(v):
+                raise _bad(where, f"{field}[{i}][{j}] is {v!r}; every value must be a finite number")
+    return np.asarray(value, dtype=float).reshape(len(value), cols)
+
+
+def _finite_vector(value: Any, n: int, field: str, where: str, *, positive: bool = False) -> np.ndarray:
+    """``value`` as ``n`` finite floats (above 0 when ``positive``)."""
+    if not isinstance(value, list) or len(value) != n:
+        got = f"{len(value)} values" if isinstance(value, list) else type(value).__name__
+        raise _bad(where, f"{field} must be a list of {n} numbers, got {got}")
+    for j, v in enumerate(value):
+        if not _number(v) or not math.isfinite(v) or (positive and v <= 0):
+            need = "a finite number above 0" if positive else "a finite number"
+            raise _bad(where, f"{field}[{j}] is {v!r}; every value must be {need}")
+    return np.asarray(value, dtype=float)
+
+
+def _unique_texts(value: Any, n: int | None, field: str, where: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise _bad(where, f"{field} must be a list of non-empty texts")
+    if n is not None and len(value) != n:
+        raise _bad(where, f"{field} has {len(value)} entries; expected {n}")
+    dupes = sorted({v for v in value if value.count(v) > 1})
+    if dupes:
+        raise _bad(where, f"{field} repeats {dupes}; each must be unique")
+    return list(value)
+
+
+def _profiles(value: Any, k: int, where: str) -> list[dict[str, Any]]:
+    """The profiles as the pipeline reads them: one dict per segment id 0..k-1."""
+    if not isinstance(value, list) or len(value) != k or not all(isinstance(p, dict) for p in value):
+        got = f"{len(value)} entries" if isinstance(value, list) else repr(value)[:40]
+        raise _bad(where, f"profiles must be a list of {k} objects (one per segment), got {got}")
+    ids = [p.get("segment_id") for p in value]
+    if sorted(i for i in ids if isinstance(i, int) and not isinstance(i, bool)) != list(range(k)):
+        raise _bad(where, f"profiles have segment ids {ids}; expected each of 0..{k - 1} once")
+    for p in value:
+        s = p["segment_id"]
+        if not (_number(p.get("size")) and p["size"] >= 0 and _number(p.get("share")) and 0 <= p["share"] <= 1):
+            raise _bad(where, f"profile {s}: size must be a count and share a number in [0, 1]")
+        if not isinstance(p.get("traits"), list) or not all(isinstance(t, str) for t in p["traits"]):
+            raise _bad(where, f"profile {s}: traits must be a list of texts")
+        if not isinstance(p.get("advice"), str):
+            raise _bad(where, f"profile {s}: advice must be a text")
+        features = p.get("features")
+        if not isinstance(features, dict) or not all(isinstance(v, dict) for v in features.values()):
+            raise _bad(where, f"profile {s}: features must map each feature to its statistics")
+    return value
+
+
+def from_dict(d: Any, where: str = "model") -> Segmenter:
+    """A fitted Segmenter from a model file's contents, checked field by field.
+
+    Every number that scoring uses must be finite, shapes must agree (k centres of n features, one scale
+    and centre per feature, one name and profile per segment), names unique, transforms known; anything
+    else raises :class:`ModelFileError` (exit 2) naming the file and the field.
+    """
     from .segmenter import Segmenter
 
     if not isinstance(d, dict) or d.get("format") != FORMAT:
@@ -76,32 +154,55 @@ def from_dict(d: dict, where: str = "model") -> Segmenter:
     if missing:
         raise ModelFileError(f"{where} lacks field(s) {missing}.",
                              hint="The file is incomplete or was edited by hand; save the model again.")
+    names = _unique_texts(d["feature_names"], None, "feature_names", where)
+    n = len(names)
+    if not n:
+        raise _bad(where, "feature_names is empty")
+    transform = d["transform"]
+    if not isinstance(transform, dict) or not {"kinds", "center", "scale"} <= set(transform):
+        raise _bad(where, "transform must hold kinds, center and scale")
+    kinds = transform["kinds"]
+    if not isinstance(kinds, list) or len(kinds) != n or not all(k in KINDS for k in kinds):
+        raise _bad(where, f"transform.kinds must list one of {list(KINDS)} per feature ({n}), got {kinds!r}"[:300])
+    center = _finite_vector(transform["center"], n, "transform.center", where)
+    scale = _finite_vector(transform["scale"], n, "transform.scale", where, positive=True)
+    centers = _finite_matrix(d["centers"], None, n, "centers", where)
+    k = len(centers)
+    if k < 1:
+        raise _bad(where, "centers is empty; a model has at least one segment centre")
+    segment_names = _unique_texts(d["segment_names"], k, "segment_names", where)
+    engagement = _finite_vector(d["engagement"], k, "engagement", where)
+    profiles = _profiles(d["profiles"], k, where)
+    if not isinstance(d["params"], dict) or not isinstance(d["params"].get("k_range"), list):
+        raise _bad(where, "params must be an object with k_range [low, high]")
+    for field in ("selection", "metrics", "metadata"):
+        if not isinstance(d[field], dict):
+            raise _bad(where, f"{field} must be an object, got {type(d[field]).__name__}")
+    if d.get("stability") is not None and not isinstance(d["stability"], dict):
+        raise _bad(where, "stability must be an object or null")
+    metrics = d["metrics"]
+    if not _number(metrics.get("inertia")) or not isinstance(metrics.get("n_iter"), int):
+        raise _bad(where, "metrics must hold a number inertia and a whole n_iter")
     try:
         params = dict(d["params"])
         params["k_range"] = tuple(params["k_range"])
         model = Segmenter(**params)
-        names = list(d["feature_names"])
-        model.feature_names_ = names
-        model.n_features_in_ = len(names)
-        if d["fitted_on_frame"]:
-            model.feature_names_in_ = np.asarray(names, dtype=object)
-        model.transform_ = FeatureTransform.from_dict(names, d["transform"])
-        model.cluster_centers_ = np.asarray(d["centers"], dtype=float).reshape(-1, len(names))
-        model.segment_names_ = list(d["segment_names"])
-        model.engagement_ = np.asarray(d["engagement"], dtype=float)
-        model.profiles_ = d["profiles"]
-        model.selection_ = d["selection"]
-        model.stability_ = d.get("stability")
-        model.inertia_ = float(d["metrics"]["inertia"])
-        model.n_iter_ = int(d["metrics"]["n_iter"])
-        model.metadata_ = d["metadata"]
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ModelFileError(f"{where} has a malformed field: {exc}.",
-                             hint="The file is damaged or was edited by hand; save the model again.") from None
-    k = len(model.cluster_centers_)
-    if len(model.segment_names_) != k or len(model.transform_.kinds) != len(names):
-        raise ModelFileError(f"{where} is inconsistent: {k} centres, {len(model.segment_names_)} names.",
-                             hint="The file is damaged or was edited by hand; save the model again.")
+    except TypeError as exc:
+        raise _bad(where, f"params are not Segmenter parameters ({exc})") from None
+    model.feature_names_ = names
+    model.n_features_in_ = n
+    if d["fitted_on_frame"]:
+        model.feature_names_in_ = np.asarray(names, dtype=object)
+    model.transform_ = FeatureTransform(list(names), list(kinds), center, scale)
+    model.cluster_centers_ = centers
+    model.segment_names_ = segment_names
+    model.engagement_ = engagement
+    model.profiles_ = profiles
+    model.selection_ = d["selection"]
+    model.stability_ = d.get("stability")
+    model.inertia_ = float(metrics["inertia"])
+    model.n_iter_ = int(metrics["n_iter"])
+    model.metadata_ = d["metadata"]
     return model
 
 
@@ -118,7 +219,14 @@ def load(path: str | Path) -> Segmenter:
         d = json.loads(p.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ModelFileError(f"Model file {p} not found.", hint="Check the path, or train one with `intentseg segment --model-out`.") from None
+    except IsADirectoryError:
+        raise ModelFileError(f"Model file {p} is a folder.", hint="Pass the model's .json file.") from None
+    except OSError as exc:
+        raise ModelFileError(f"Model file {p} cannot be read: {exc.strerror or exc}.",
+                             hint="Check the path and its permissions.") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ModelFileError(f"{p} is not valid JSON ({exc}).",
                              hint="Model files are JSON written by Segmenter.save; pickles are not accepted.") from None
+    except RecursionError:
+        raise ModelFileError(f"{p} is nested too deeply to be a model file.", hint=_EDITED) from None
     return from_dict(d, where=str(p))
