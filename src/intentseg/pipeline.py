@@ -33,6 +33,7 @@ from .config import Settings, SourceSettings, load_settings
 from .errors import InputError, IntentsegError, NoUsersError
 from .model import Segmenter
 from .model.persist import from_dict, to_dict
+from .model.sql import bound_scoring_sql
 from .model.transform import DEFAULT_FEATURES
 from .warehouse import Warehouse, connect
 from .warehouse.base import Tracer, logical_type
@@ -332,9 +333,9 @@ def run(
         metrics = _chosen_metrics(seg)
         previous_members = None
         if report_dir and wh.table_exists(settings.output.user_segments):
-            members_sql = f"SELECT user_id, segment_id, segment_name FROM {wh.quote(settings.output.user_segments)}"
+            members_sql = f"SELECT user_id, segment_id, segment_name FROM {wh.quote_table(settings.output.user_segments)}"
             if in_warehouse:  # only the sample's users: the report describes the sample
-                members_sql = (f"SELECT m.user_id, m.segment_id, m.segment_name FROM {wh.quote(settings.output.user_segments)} m"
+                members_sql = (f"SELECT m.user_id, m.segment_id, m.segment_name FROM {wh.quote_table(settings.output.user_segments)} m"
                                f" JOIN ({_sample_query(wh, table, ['user_id'], len(features), settings.segment.random_state)}) s"
                                " ON s.user_id = m.user_id")
             previous_members = wh.query(members_sql)
@@ -342,10 +343,11 @@ def run(
             user_type = "key" if logical_type(features["user_id"].dtype) == "text" else "bigint"
             with steps.step("assign", "Scoring users inside the warehouse"):
                 scored_at = now_utc()
-                staging = tables.stage_assignments(run_id, seg.to_sql(wh.dialect, table), scored_at, user_type=user_type)
+                scoring, names = bound_scoring_sql(seg, dialect=wh.dialect, features_table=table)
+                staging = tables.stage_assignments(run_id, scoring, scored_at, user_type=user_type, params=names)
                 try:
                     _count_sizes(seg, wh.query(
-                        f"SELECT segment_id, COUNT(*) AS n FROM {wh.quote(staging)} GROUP BY segment_id"))
+                        f"SELECT segment_id, COUNT(*) AS n FROM {wh.quote_table(staging)} GROUP BY segment_id"))
                 except BaseException:
                     wh.drop_table(staging)
                     raise
@@ -356,7 +358,7 @@ def run(
                 row_counts = tables.write_staged_results(run_id, staging, profile_rows(seg), scored_at,
                                                          user_type=user_type)
             n_users = row_counts[settings.output.user_segments]
-            n_events = wh.scalar(f"SELECT SUM(total_events) FROM {wh.quote(table)}")
+            n_events = wh.scalar(f"SELECT SUM(total_events) FROM {wh.quote_table(table)}")
         else:
             with steps.step("assign", "Assigning users to segments"):
                 assignments = assignments_of(seg, features)

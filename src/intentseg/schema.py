@@ -75,6 +75,14 @@ ARTICLE_VIEWS = Source(
 
 SOURCES: dict[str, Source] = {s.name: s for s in (CLICKSTREAM, SEARCH_QUERIES, ARTICLE_VIEWS)}
 
+#: The longest text user id, in characters, on every engine and in every table that holds user ids
+#: (the sources and the output tables): ingest quarantines longer ids as ``user_id_too_long``, so a user
+#: that is loaded can always be written back. Whole-number ids are BIGINT (up to 2**63 - 1).
+USER_ID_MAX_CHARS = 128
+#: The longest event text value (url, referrer, device, query, article_id), in characters, on every
+#: engine; ingest quarantines longer values as ``text_too_long`` (MariaDB stores them as MEDIUMTEXT).
+TEXT_MAX_CHARS = 65_535
+
 
 def get_source(name: str) -> Source:
     try:

@@ -188,11 +188,14 @@ class Tables:
         self.warehouse.write_table(staging, seg, mode="create", types=types)
         return self.write_staged_results(run_id, staging, profiles, scored_at, user_type=user_type)
 
-    def stage_assignments(self, run_id: str, query: str, scored_at: dt.datetime, *, user_type: str) -> str:
+    def stage_assignments(
+        self, run_id: str, query: str, scored_at: dt.datetime, *, user_type: str, params: dict[str, Any] | None = None
+    ) -> str:
         """Fill a new staging table of ``user_segments`` from ``query`` inside the warehouse; returns its name.
 
-        ``query`` (in the warehouse's dialect, e.g. ``Segmenter.to_sql``) yields user_id, segment_id,
-        segment_name, distance; no row passes through Python.
+        ``query`` (in the warehouse's dialect, e.g. ``model.sql.bound_scoring_sql``) yields user_id,
+        segment_id, segment_name, distance; ``params`` are the values of its ``:name`` placeholders (their
+        names must differ from run_id and ts). No row passes through Python.
         """
         wh = self.warehouse
         staging = wh.staging_name(self.names.user_segments)
@@ -201,7 +204,7 @@ class Tables:
             wh.execute(
                 f"INSERT INTO {self.q(staging)} (user_id, segment_id, segment_name, distance, run_id, scored_at) "
                 f"SELECT q.user_id, q.segment_id, q.segment_name, q.distance, :run_id, :ts FROM ({query}) q",
-                {"run_id": run_id, "ts": scored_at},
+                {**(params or {}), "run_id": run_id, "ts": scored_at},
             )
         except BaseException:
             wh.drop_table(staging)

@@ -1,17 +1,19 @@
 """Load event files (CSV, Parquet, JSON Lines) into a warehouse, and describe what it holds.
 
 Every row read is either accepted into its source's table or kept in ``<table>_quarantine`` with a
-reason (:data:`REASONS`): accepted + quarantined == rows read, always. See docs/ingest.md.
+reason (:data:`REASONS`): accepted + quarantined + already_loaded == rows read, always. See docs/ingest.md.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from pydantic import ValidationError
 
 from ..config import IngestSettings, Settings
@@ -22,6 +24,7 @@ from .load import (
     LEDGER_TABLE,
     Target,
     already_loaded,
+    ensure_ledger,
     file_hash,
     now_utc,
     quarantine_table,
@@ -30,7 +33,7 @@ from .load import (
 from .plan import PlannedFile, plan
 from .readers import iter_batches
 from .report import FileResult, IngestReport, SourceCounts, SourcesReport, SourceStatus
-from .validate import REASONS, Rules, check, check_id_type
+from .validate import REASONS, Rules, SeenEvents, check, check_id_type
 
 __all__ = ["REASONS", "IngestReport", "SourcesReport", "describe_sources", "ingest"]
 
@@ -51,8 +54,8 @@ def ingest(
     ``source`` forces the source of every file. ``columns`` maps canonical columns to the files' names,
     e.g. ``{"user_id": "visitor_id"}`` (or ``{"clickstream.user_id": ...}`` for one source), on top of
     the config's ``[sources.NAME.columns]``. The keyword settings override ``settings.ingest``.
-    Re-loading a file already in the ingest ledger does nothing; events already loaded are
-    quarantined as ``duplicate``.
+    Re-loading a file already in the ingest ledger does nothing; events the warehouse already holds are
+    skipped and counted as ``already_loaded`` (accepted + quarantined + already_loaded == rows read).
     """
     started = time.perf_counter()
     settings = settings or Settings()
@@ -70,6 +73,8 @@ def ingest(
     wh = connect(warehouse if warehouse is not None else settings.warehouse)
     try:
         report = IngestReport(wh.display_url)
+        if planned:
+            ensure_ledger(wh)
         targets: dict[str, Target] = {}
         for f in planned:
             if f.source not in targets:
@@ -82,6 +87,7 @@ def ingest(
             counts = report.sources[f.source]
             counts.rows_read += result.rows_read
             counts.accepted += result.accepted
+            counts.already_loaded += result.already_loaded
             for why, n in result.quarantined.items():
                 counts.quarantined[why] = counts.quarantined.get(why, 0) + n
         report.files.extend(skipped)
@@ -109,28 +115,33 @@ def _load_file(wh: Warehouse, f: PlannedFile, target: Target, rules: Rules, batc
         return result
     ingested_at = now_utc()
     src = get_source(f.source)
+    rules = replace(rules, max_chars=target.max_chars)
+    seen = SeenEvents()
     for batch in iter_batches(f.path, f.format, batch_rows):
         checked = check(batch, src, f.columns, rules)
         rejected = checked.quarantined(str(f.path))
-        target.quarantine(rejected, ingested_at)
-        inserted, _ = target.insert(
-            checked.events,
-            lambda pos: checked.quarantined(str(f.path), rows=checked.event_rows[pos], reason="duplicate"),
-            ingested_at,
-        )
+        events = checked.events
+        again = seen.repeated(events.column("event_id"))
+        if again.any():  # the same event in an earlier batch of this file
+            repeats = checked.quarantined(str(f.path), rows=checked.event_rows[again], reason="duplicate")
+            rejected, events = pa.concat_tables([rejected, repeats]), events.filter(pa.array(~again))
+        inserted = target.load_batch(events, rejected, ingested_at)
         result.rows_read += batch.rows_read
         result.accepted += inserted
+        # Events the table held already (an interrupted earlier run of this file, an overlapping file,
+        # an ingest running at the same time): counted, not quarantined; the warehouse keeps one copy.
+        result.already_loaded += events.num_rows - inserted
         for why in rejected.column("reason").to_pylist():
             result.quarantined[why] = result.quarantined.get(why, 0) + 1
-        if inserted < checked.events.num_rows:
-            result.quarantined["duplicate"] = result.quarantined.get("duplicate", 0) + checked.events.num_rows - inserted
     # The invariant the whole design serves: every row read is accounted for.
-    assert result.accepted + sum(result.quarantined.values()) == result.rows_read, result
-    record_file(wh, {
+    assert result.accepted + sum(result.quarantined.values()) + result.already_loaded == result.rows_read, result
+    added = record_file(wh, {
         "file_hash": digest, "source": f.source, "file": str(f.path), "format": f.format,
         "rows_read": result.rows_read, "accepted": result.accepted,
         "quarantined": sum(result.quarantined.values()), "ingested_at": ingested_at,
     })
+    if not added:
+        result.note = "another ingest of the same content finished first; the ledger lists it once"
     return result
 
 
@@ -152,19 +163,19 @@ def describe_sources(warehouse: str | Warehouse | None = None, settings: Setting
                 uid, ts = q(found["user_id"] or "user_id"), q(found["timestamp"] or "timestamp")
                 row = wh.query(
                     f"SELECT COUNT(*) AS n, COUNT(DISTINCT {uid}) AS users, MIN({ts}) AS first, MAX({ts}) AS last "
-                    f"FROM {q(table)}"
+                    f"FROM {wh.quote_table(table)}"
                 ).iloc[0]
                 status.rows, status.users = int(row["n"]), int(row["users"])
                 status.first_event, status.last_event = _iso(row["first"]), _iso(row["last"])
             if quarantine_table(table) in tables:
                 counts = wh.query(
-                    f"SELECT {q('reason')} AS reason, COUNT(*) AS n FROM {q(quarantine_table(table))} "
+                    f"SELECT {q('reason')} AS reason, COUNT(*) AS n FROM {wh.quote_table(quarantine_table(table))} "
                     f"GROUP BY {q('reason')} ORDER BY {q('reason')}"
                 )
                 status.quarantined = {str(r): int(n) for r, n in zip(counts["reason"], counts["n"])}
             report.sources.append(status)
         if LEDGER_TABLE in tables:
-            ledger = wh.query(f"SELECT * FROM {q(LEDGER_TABLE)} ORDER BY {q('ingested_at')}, {q('file')}")
+            ledger = wh.query(f"SELECT * FROM {wh.quote_table(LEDGER_TABLE)} ORDER BY {q('ingested_at')}, {q('file')}")
             report.files = [
                 {k: (_iso(v) if k == "ingested_at" else v.item() if isinstance(v, np.generic) else v) for k, v in r.items()}
                 for r in ledger.to_dict("records")

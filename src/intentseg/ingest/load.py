@@ -1,26 +1,31 @@
-"""Warehouse side of ingestion: the source tables, their quarantine tables, the ingest ledger, dedupe.
+"""Warehouse side of ingestion: the source tables, their quarantine tables, the ingest ledger.
 
-Events are deduplicated by ``event_id``: each batch goes to a staging table, ids already in the target
-are quarantined as ``duplicate``, and the rest are inserted with ``NOT EXISTS`` against the target. A
-file whose content hash is in the ledger for a source is not read again.
+The warehouse keeps events unique, not Python: each source table has a unique index on ``event_id``
+and a batch is copied in from a staging table with the engine's insert-that-skips-duplicates
+(``ON CONFLICT DO NOTHING``, ``INSERT IGNORE``, ``INSERT OR IGNORE``). Two ingests running at once,
+of the same file or of overlapping ones, therefore leave each event once. A batch's quarantine rows are
+written in the same transaction as its events, and the transaction is run again on a deadlock. The
+ledger has a unique key on (file_hash, source), so a file is listed once however many ingests load it.
 """
 
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
+import sqlglot
 
-from ..errors import MissingColumnError
-from ..schema import Source, SourceMapping
+from ..errors import MissingColumnError, WarehouseQueryError
+from ..schema import TEXT_MAX_CHARS, USER_ID_MAX_CHARS, Source, SourceMapping
 from ..warehouse import Warehouse
 
 LEDGER_TABLE = "intentseg_ingest_ledger"
+LEDGER_KEY = ["file_hash", "source"]
 LEDGER_TYPES = {
     "file_hash": "key", "source": "key", "file": "text", "format": "text",
     "rows_read": "bigint", "accepted": "bigint", "quarantined": "bigint", "ingested_at": "timestamp",
@@ -28,7 +33,7 @@ LEDGER_TYPES = {
 QUARANTINE_TYPES = {
     "file": "text", "line": "bigint", "reason": "text", "column": "text", "raw": "json", "ingested_at": "timestamp",
 }
-_KIND_TYPES = {"timestamp": "timestamp", "text": "text", "seconds": "double"}
+_KIND_TYPES = {"timestamp": "timestamp", "text": "long_text", "seconds": "double"}
 
 
 def quarantine_table(table: str) -> str:
@@ -48,21 +53,77 @@ def now_utc() -> pd.Timestamp:
     return pd.Timestamp.now(tz="UTC").tz_localize(None).floor("us")
 
 
+def _ddl_tolerating_race(ddl: Callable[[], None]) -> None:
+    """Run an ``IF NOT EXISTS`` statement; if it fails, run it once more.
+
+    Two processes creating the same table or index at the same moment can both pass the "exists?"
+    check, and PostgreSQL then fails the second with a duplicate key in its catalog. The second try
+    sees the object the other made and does nothing.
+    """
+    try:
+        ddl()
+    except WarehouseQueryError:
+        time.sleep(0.1)
+        ddl()
+
+
+def ensure_table(wh: Warehouse, name: str, types: dict[str, str]) -> None:
+    _ddl_tolerating_race(lambda: wh.create_table(name, types, if_not_exists=True))
+
+
+def ensure_unique(wh: Warehouse, table: str, columns: list[str]) -> None:
+    """A unique index on ``columns``; a table that already holds copies of a key cannot get one."""
+    try:
+        _ddl_tolerating_race(lambda: wh.create_unique_index(table, columns))
+    except WarehouseQueryError as exc:
+        cols = ", ".join(columns)
+        raise WarehouseQueryError(
+            f"Cannot make ({cols}) unique in table {table}: {exc.message}",
+            hint=f"The table holds some ({cols}) more than once (loaded by an earlier intentseg, "
+            "which had no unique key). Keep one row per ({cols}) (e.g. copy SELECT DISTINCT rows to a new "
+            "table and rename it), then ingest again.",
+        ) from exc
+
+
+def ensure_ledger(wh: Warehouse) -> None:
+    ensure_table(wh, LEDGER_TABLE, LEDGER_TYPES)
+    ensure_unique(wh, LEDGER_TABLE, LEDGER_KEY)
+
+
 def already_loaded(wh: Warehouse, digest: str, source: str) -> bool:
     if not wh.table_exists(LEDGER_TABLE):
         return False
     q = wh.quote
     n = wh.scalar(
-        f"SELECT COUNT(*) FROM {q(LEDGER_TABLE)} WHERE {q('file_hash')} = :h AND {q('source')} = :s",
+        f"SELECT COUNT(*) FROM {wh.quote_table(LEDGER_TABLE)} WHERE {q('file_hash')} = :h AND {q('source')} = :s",
         {"h": digest, "s": source},
     )
     return bool(n)
 
 
-def record_file(wh: Warehouse, row: dict[str, object]) -> None:
-    if not wh.table_exists(LEDGER_TABLE):
-        wh.create_table(LEDGER_TABLE, LEDGER_TYPES)
-    wh.write_table(LEDGER_TABLE, pd.DataFrame([row]), mode="append", types=LEDGER_TYPES)
+def record_file(wh: Warehouse, row: dict[str, object]) -> bool:
+    """Add a file to the ledger unless it is there already (another ingest of it finished first).
+
+    Returns whether this call added it.
+    """
+    staging = wh.staging_name(LEDGER_TABLE)
+    try:
+        wh.write_table(staging, pd.DataFrame([row]), mode="create", types=LEDGER_TYPES)
+        added = wh.retrying(lambda: wh.insert_skipping_duplicates(LEDGER_TABLE, staging, list(row), LEDGER_KEY))
+    finally:
+        wh.drop_table(staging)
+    return bool(added)
+
+
+def _column_max_chars(wh: Warehouse, table: str) -> dict[str, int]:
+    """The declared character length of each text column of ``table`` that has one (VARCHAR(n))."""
+    schema = sqlglot.parse_one("CURRENT_SCHEMA()", read="postgres").sql(dialect=wh.dialect)
+    rows = wh.query(
+        "SELECT column_name AS name, character_maximum_length AS n FROM information_schema.columns "
+        f"WHERE table_schema = {schema} AND table_name = :t",
+        {"t": table},
+    )
+    return {str(name): int(n) for name, n in zip(rows["name"], rows["n"]) if n is not None and not pd.isna(n)}
 
 
 @dataclass
@@ -74,29 +135,43 @@ class Target:
     table: str
     columns: dict[str, str]  # canonical -> column in the table (present columns only)
     types: dict[str, str]  # column in the table -> logical type
+    #: canonical column -> the longest value, in characters, that its column in the table holds
+    max_chars: dict[str, int] = field(default_factory=dict)
 
     @classmethod
     def prepare(cls, wh: Warehouse, source: Source, mapping: SourceMapping, user_id_type: str) -> "Target":
-        """Create the table (and its quarantine table) if absent; add ``event_id`` to a table without it."""
+        """Create the table (and its quarantine table) if absent; give ``event_id`` a unique index.
+
+        A table made before intentseg (by hand, say) gets an ``event_id`` column; its old rows keep NULL,
+        which a unique index allows any number of times.
+        """
         table = mapping.table or source.name
-        kinds = {c.name: ("bigint" if user_id_type == "int" else "text") if c.kind == "id" else _KIND_TYPES[c.kind]
+        kinds = {c.name: ("bigint" if user_id_type == "int" else "id") if c.kind == "id" else _KIND_TYPES[c.kind]
                  for c in source.columns}
         if wh.table_exists(table):
             existing = wh.columns(table)
             found = mapping.resolve(existing, where=f"table {table}")
             columns = {k: v for k, v in found.items() if v is not None}
             if not any(c.lower() == "event_id" for c in existing):
-                # A table made before intentseg (by hand, say): its old rows keep a NULL event_id.
-                wh.execute(f"ALTER TABLE {wh.quote(table)} ADD COLUMN {wh.quote('event_id')} {wh.ddl_type('key')}")
-                wh.create_index(table, ["event_id"])
+                try:
+                    wh.execute(f"ALTER TABLE {wh.quote_table(table)} ADD COLUMN {wh.quote('event_id')} {wh.ddl_type('key')}")
+                except WarehouseQueryError:
+                    if not any(c.lower() == "event_id" for c in wh.columns(table)):  # another ingest added it
+                        raise
         else:
             columns = {c.name: mapping.physical(c.name) for c in source.columns}
-            wh.create_table(table, {columns[k]: kinds[k] for k in columns} | {"event_id": "key"})
-            wh.create_index(table, ["event_id"])
-        if not wh.table_exists(quarantine_table(table)):
-            wh.create_table(quarantine_table(table), QUARANTINE_TYPES)
+            ensure_table(wh, table, {columns[k]: kinds[k] for k in columns} | {"event_id": "key"})
+        ensure_unique(wh, table, ["event_id"])
+        ensure_table(wh, quarantine_table(table), QUARANTINE_TYPES)
         types = {columns[k]: kinds[k] for k in columns} | {"event_id": "key"}
-        return cls(wh, source, table, columns, types)
+        # The table's own limits (a table made by hand, or by an older intentseg, may be narrower).
+        declared = {c.lower(): n for c, n in _column_max_chars(wh, table).items()}
+        max_chars: dict[str, int] = {}
+        for col in source.columns:
+            if col.name in columns and (col.kind == "text" or (col.kind == "id" and user_id_type != "int")):
+                default = USER_ID_MAX_CHARS if col.kind == "id" else TEXT_MAX_CHARS
+                max_chars[col.name] = min(default, declared.get(columns[col.name].lower(), default))
+        return cls(wh, source, table, columns, types, max_chars)
 
     def check_file_columns(self, file_columns: dict[str, str | None], where: str) -> None:
         """A file column the table has no place for would be lost: refuse before anything is written."""
@@ -109,36 +184,35 @@ class Target:
                     "or load into another table ([sources.NAME] table = ... in intentseg.toml).",
                 )
 
-    def insert(
-        self, events: pa.Table, duplicates: Callable[[np.ndarray], pa.Table], ingested_at: pd.Timestamp
-    ) -> tuple[int, int]:
-        """Insert the events not yet in the table and quarantine the others, in one transaction.
+    def load_batch(self, events: pa.Table, rejected: pa.Table, ingested_at: pd.Timestamp) -> int:
+        """Insert the events the table does not hold yet and quarantine ``rejected``, in one transaction.
 
-        ``duplicates(positions)`` builds the quarantine rows for events (by position) already there.
-        Returns (rows inserted, rows quarantined as duplicates).
+        Returns the number of events inserted; the others were already in the table (loaded earlier, by
+        this file or another, or by an ingest running at the same time). The transaction is run again
+        when it conflicts with a concurrent writer (a deadlock); the staging table is always dropped.
         """
-        if events.num_rows == 0:
-            return 0, 0
-        wh, q = self.wh, self.wh.quote
-        keep = [c for c in events.column_names if c == "event_id" or c in self.columns]
-        renamed = events.select(keep).rename_columns([self.columns.get(c, c) for c in keep])
-        staging = wh.staging_name(self.table)
-        wh.write_table(staging, renamed, mode="create", types=self.types)
+        wh = self.wh
+        staging = None
+        cols: list[str] = []
         try:
-            exists = f"EXISTS (SELECT 1 FROM {q(self.table)} t WHERE t.{q('event_id')} = s.{q('event_id')})"
-            cols = ", ".join(q(c) for c in renamed.column_names)
-            scols = ", ".join(f"s.{q(c)}" for c in renamed.column_names)
-            with wh.transaction():
-                seen = wh.query(f"SELECT s.{q('event_id')} FROM {q(staging)} s WHERE {exists}")
-                wh.execute(f"INSERT INTO {q(self.table)} ({cols}) SELECT {scols} FROM {q(staging)} s WHERE NOT {exists}")
-                dup = np.array([], np.int64)
-                if len(seen):
-                    ids = events.column("event_id").to_numpy(zero_copy_only=False)
-                    dup = np.flatnonzero(np.isin(ids, seen.iloc[:, 0].to_numpy()))
-                    self.quarantine(duplicates(dup), ingested_at)
+            if events.num_rows:
+                keep = [c for c in events.column_names if c == "event_id" or c in self.columns]
+                renamed = events.select(keep).rename_columns([self.columns.get(c, c) for c in keep])
+                cols = renamed.column_names
+                staging = wh.staging_name(self.table)
+                wh.write_table(staging, renamed, mode="create", types=self.types)
+
+            def batch() -> int:
+                with wh.transaction():
+                    self.quarantine(rejected, ingested_at)
+                    if staging is None:
+                        return 0
+                    return wh.insert_skipping_duplicates(self.table, staging, cols, ["event_id"])
+
+            return int(wh.retrying(batch))
         finally:
-            wh.drop_table(staging)
-        return events.num_rows - len(dup), len(dup)
+            if staging is not None:
+                wh.drop_table(staging)
 
     def quarantine(self, rows: pa.Table, ingested_at: pd.Timestamp) -> None:
         if rows.num_rows:

@@ -17,6 +17,8 @@ class FileResult:
     rows_read: int = 0
     accepted: int = 0
     quarantined: dict[str, int] = field(default_factory=dict)  # reason -> rows
+    #: rows whose event the warehouse already held (skipped, not quarantined)
+    already_loaded: int = 0
     note: str = ""
 
 
@@ -29,6 +31,8 @@ class SourceCounts:
     rows_read: int = 0
     accepted: int = 0
     quarantined: dict[str, int] = field(default_factory=dict)  # reason -> rows
+    #: rows whose event the warehouse already held (skipped, not quarantined)
+    already_loaded: int = 0
 
     @property
     def quarantined_rows(self) -> int:
@@ -39,7 +43,7 @@ class SourceCounts:
 class IngestReport:
     """The result of :func:`intentseg.ingest`: per source and per file, rows accepted and quarantined by reason.
 
-    For every file and source, ``accepted + quarantined == rows_read``.
+    For every file and source, ``accepted + quarantined + already_loaded == rows_read``.
     """
 
     warehouse: str
@@ -59,12 +63,17 @@ class IngestReport:
     def quarantined(self) -> int:
         return sum(s.quarantined_rows for s in self.sources.values())
 
+    @property
+    def already_loaded(self) -> int:
+        return sum(s.already_loaded for s in self.sources.values())
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "warehouse": self.warehouse,
             "rows_read": self.rows_read,
             "accepted": self.accepted,
             "quarantined": self.quarantined,
+            "already_loaded": self.already_loaded,
             "seconds": round(self.seconds, 3),
             "sources": {k: asdict(v) for k, v in self.sources.items()},
             "files": [asdict(f) for f in self.files],

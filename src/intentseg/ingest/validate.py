@@ -9,7 +9,8 @@ timestamps are UTC without a zone.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -25,15 +26,19 @@ REASONS = {
     "invalid_utf8": "a value holds bytes that are not UTF-8",
     "malformed_row": "the row cannot be parsed (wrong number of CSV fields, a JSON line that is not an object)",
     "missing_user_id": "user_id is empty",
-    "invalid_user_id": "user_id is not a whole number (user_id_type = \"int\")",
+    "invalid_user_id": "user_id is not a whole number from -2**63 to 2**63 - 1 (user_id_type = \"int\")",
+    "user_id_too_long": "a text user_id is longer than schema.USER_ID_MAX_CHARS (128) characters",
+    "nul_byte": "a text value holds a NUL character (\\x00), which PostgreSQL cannot store",
+    "text_too_long": "a text value is longer than its column holds (schema.TEXT_MAX_CHARS, 65,535 characters)",
     "invalid_timestamp": "timestamp is empty or neither ISO 8601 nor epoch seconds",
     "invalid_time_spent": "time_spent is not a number",
     "negative_time_spent": "time_spent is below 0",
     "time_spent_above_cap": "time_spent is above ingest.time_spent_cap_s",
-    "duplicate": "the same event is already loaded, or appears earlier in the file",
+    "duplicate": "the same event appears earlier in the same batch of the file",
 }
 
-_INT = r"[+-]?\d{1,18}"
+_INT = r"[+-]?\d+"
+_INT64_MAX = 2**63 - 1
 _NUMBER = r"[+-]?(\d+\.?\d*|\.\d+)"
 
 
@@ -43,6 +48,8 @@ class Rules:
 
     time_spent_cap_s: float
     user_id_type: str  # "int" | "string"
+    #: canonical text column -> the longest value its table column holds (characters); absent: no limit
+    max_chars: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -101,6 +108,8 @@ def check(batch: RawBatch, source: Source, columns: dict[str, str | None], rules
             ids, missing, invalid = _user_ids(arr, rules.user_id_type)
             flag(missing, "missing_user_id", physical)
             flag(invalid, "invalid_user_id", physical)
+            if rules.user_id_type == "string":
+                _flag_text(flag, ids, physical, rules.max_chars.get(col.name), "user_id_too_long")
             non_integer, seen = int(invalid.sum()), int((~missing).sum())
             values[col.name] = ids
         elif col.kind == "timestamp":
@@ -115,6 +124,7 @@ def check(batch: RawBatch, source: Source, columns: dict[str, str | None], rules
             values[col.name] = secs
         else:
             values[col.name] = _text(arr)
+            _flag_text(flag, values[col.name], physical, rules.max_chars.get(col.name), "text_too_long")
 
     ok = np.flatnonzero(pd.isna(reason))
     events = _events(source, {k: v.iloc[ok].reset_index(drop=True) for k, v in values.items()}, rules)
@@ -147,11 +157,15 @@ def _stripped(arr: pa.ChunkedArray) -> pd.Series:
 
 
 def _user_ids(arr: pa.ChunkedArray, id_type: str) -> tuple[pd.Series, np.ndarray, np.ndarray]:
-    """(ids, missing mask, invalid mask)."""
+    """(ids, missing mask, invalid mask). Whole-number ids run from -2**63 to 2**63 - 1 (BIGINT)."""
     if id_type == "int" and pa.types.is_integer(arr.type):
-        s = pd.Series(arr.to_pandas(), dtype="Int64")
-        missing = s.isna().to_numpy()
-        return s, missing, np.zeros(len(s), bool)
+        invalid = np.zeros(len(arr), bool)
+        if pa.types.is_uint64(arr.type):  # above 2**63 - 1 does not fit BIGINT: quarantined, not a crash
+            big = pc.fill_null(pc.greater(arr, pa.scalar(_INT64_MAX, pa.uint64())), False)
+            invalid = big.to_numpy(zero_copy_only=False)
+            arr = pc.if_else(big, pa.scalar(None, arr.type), arr)
+        s = _int64_series(pc.cast(arr, pa.int64()))
+        return s, s.isna().to_numpy() & ~invalid, invalid
     if id_type == "int" and pa.types.is_floating(arr.type):
         f = pd.Series(arr.to_pandas(), dtype="float64")
         missing = f.isna().to_numpy()
@@ -162,10 +176,31 @@ def _user_ids(arr: pa.ChunkedArray, id_type: str) -> tuple[pd.Series, np.ndarray
     missing = text.isna().to_numpy()
     if id_type == "string":
         return text, missing, np.zeros(len(text), bool)
-    whole = text.str.fullmatch(_INT).fillna(False).astype(bool)
-    # through Arrow, not float: 18-digit ids must stay exact
+    t = text.fillna("")
+    whole = t.str.fullmatch(_INT).to_numpy(bool)
+    # Within BIGINT: fewer than 19 digits, or 19 that compare (as text) at most 2**63 - 1 (2**63 if negative).
+    digits = t.str.lstrip("+-").str.lstrip("0")
+    n = digits.str.len().to_numpy()
+    limit = np.where(t.str.startswith("-").to_numpy(bool), str(_INT64_MAX + 1), str(_INT64_MAX))
+    whole = whole & ((n < 19) | ((n == 19) & (digits.to_numpy(object) <= limit.astype(object))))
+    # through Arrow, not float: 19-digit ids must stay exact
     ids = pc.cast(pa.array(text.where(whole, None), pa.string(), from_pandas=True), pa.int64())
-    return pd.Series(ids.to_pandas(), dtype="Int64"), missing, ~missing & ~whole.to_numpy()
+    return _int64_series(ids), missing, ~missing & ~whole
+
+
+def _int64_series(arr: pa.Array | pa.ChunkedArray) -> pd.Series:
+    """A nullable Int64 series, exact (``to_pandas`` alone turns int64 with nulls into float64)."""
+    return pd.Series(arr.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get), dtype="Int64")
+
+
+def _flag_text(flag: Callable[[np.ndarray, str, str | None], None], values: pd.Series, column: str,
+               max_chars: int | None, too_long: str) -> None:
+    """NUL characters and values longer than the column: quarantined row by row, never a failed batch."""
+    arr = pa.array(values, pa.string(), from_pandas=True)
+    flag(pc.fill_null(pc.match_substring(arr, "\x00"), False).to_numpy(zero_copy_only=False), "nul_byte", column)
+    if max_chars is not None:
+        longer = pc.fill_null(pc.greater(pc.utf8_length(arr), max_chars), False)
+        flag(longer.to_numpy(zero_copy_only=False), too_long, column)
 
 
 def _timestamps(arr: pa.ChunkedArray) -> pd.Series:
@@ -255,3 +290,27 @@ def event_ids(source: Source, table: pa.Table) -> pa.Array:
     keys = pc.binary_join_element_wise(*parts, "\x1f", null_handling="replace", null_replacement="\x00")
     digest = [hashlib.blake2b(k.encode(), digest_size=16).hexdigest() for k in keys.to_pylist()]
     return pa.array(digest, pa.string())
+
+
+class SeenEvents:
+    """The events of one file so far, to tell a repeat inside the file from an event loaded before.
+
+    Holds each event id as its 16 bytes in one sorted array (16 bytes a row, exact): a batch is looked
+    up by binary search and merged in, so a file costs O(n log n), never a comparison of every pair.
+    """
+
+    def __init__(self) -> None:
+        self._ids = np.empty(0, dtype="S16")
+
+    def repeated(self, event_ids: pa.Array | pa.ChunkedArray) -> np.ndarray:
+        """Per id: whether an earlier batch of the file had it (and remember the new ones)."""
+        if len(event_ids) == 0:
+            return np.zeros(0, bool)
+        keys = np.frombuffer(bytes.fromhex("".join(event_ids.to_pylist())), dtype="S16")
+        pos = np.searchsorted(self._ids, keys)
+        hit = np.zeros(len(keys), bool)
+        inside = pos < len(self._ids)
+        hit[inside] = self._ids[pos[inside]] == keys[inside]
+        new = np.sort(keys[~hit])  # ids are unique within a batch already
+        self._ids = np.insert(self._ids, np.searchsorted(self._ids, new), new)
+        return hit

@@ -18,8 +18,11 @@ from urllib.parse import parse_qsl, quote, unquote, unquote_plus
 
 import pandas as pd
 import pyarrow as pa
+from sqlglot.dialects.dialect import Dialect
+from sqlglot.errors import TokenError
+from sqlglot.tokens import TokenType
 
-from ..errors import InputError
+from ..errors import InputError, WarehouseQueryError
 
 Tracer = Callable[[str, dict[str, Any] | None], None]
 
@@ -125,6 +128,49 @@ def scrub(text: str, url: str) -> str:
     return text
 
 
+_PARAM_NAME = re.compile(r"[A-Za-z_]\w*")
+
+
+def bind_parameters(
+    sql: str, params: dict[str, Any] | None, *, dialect: Dialect, style: str
+) -> tuple[str, dict[str, Any]]:
+    """``sql`` with its ``:name`` placeholders written in a driver's paramstyle, and the values they use.
+
+    Placeholders are found by sqlglot's tokenizer for ``dialect``, so ``:name`` inside a string literal,
+    a quoted identifier or a comment stays text (no regular expression over SQL). ``style`` is
+    ``"dollar"`` (``$name``, DuckDB) or ``"pyformat"`` (``%(name)s``; every other ``%`` is doubled, since
+    PyMySQL and psycopg format the whole text). Raises ValueError for a placeholder without a value.
+    """
+    params = params or {}
+    pieces: list[str] = []
+    used: dict[str, Any] = {}
+    pos = 0
+    if ":" in sql:
+        try:
+            tokens = dialect.tokenize(sql)
+        except TokenError as exc:
+            raise WarehouseQueryError(
+                f"Cannot read the SQL to bind its parameters: {exc}",
+                hint="Run with --debug to see the SQL; this is a bug in intentseg if the SQL is its own.",
+            ) from exc
+        for colon, word in zip(tokens, tokens[1:]):
+            if colon.token_type != TokenType.COLON or word.start != colon.end + 1:
+                continue
+            name = sql[word.start : word.end + 1]
+            if not _PARAM_NAME.fullmatch(name):
+                continue
+            if name not in params:
+                raise ValueError(f"No value given for the SQL parameter :{name}.")
+            used[name] = params[name]
+            text = sql[pos : colon.start]
+            pieces.append(text.replace("%", "%%") if style == "pyformat" else text)
+            pieces.append(f"%({name})s" if style == "pyformat" else f"${name}")
+            pos = word.end + 1
+    rest = sql[pos:]
+    pieces.append(rest.replace("%", "%%") if style == "pyformat" else rest)
+    return "".join(pieces), used
+
+
 def logical_type(dtype: Any) -> str:
     """The logical type of a pandas or Arrow dtype."""
     if isinstance(dtype, pa.DataType):
@@ -176,11 +222,16 @@ def event_files(path: "str | Path") -> dict[str, list[Path]]:
 class Warehouse(ABC):
     """A place where events live and results are written, addressed by a URL.
 
-    Parameters in SQL are named ``:name`` and always bound, never formatted into the text.
+    Parameters in SQL are named ``:name`` and always bound, never formatted into the text: values
+    (names, paths, labels) travel as parameters, identifiers go through :meth:`quote`.
     """
 
-    #: sqlglot dialect name of the engine ("duckdb", "mysql", "postgres", "spark").
+    #: dialect name of the engine ("duckdb", "mysql", "postgres", "spark"), a key of ``dialects.DIALECTS``.
     dialect: ClassVar[str]
+    #: the sqlglot dialect that writes and reads the engine's SQL (from the one registry, ``dialects``).
+    sqlglot_dialect: ClassVar[Dialect]
+    #: how the driver wants bound parameters ("dollar": ``$name``; "pyformat": ``%(name)s``).
+    paramstyle: ClassVar[str] = "pyformat"
     #: engine name for people and for ``segment_runs.engine``.
     engine: ClassVar[str]
     #: identifier quote character.
@@ -209,9 +260,17 @@ class Warehouse(ABC):
         return f"<{type(self).__name__} {self.display_url}>"
 
     def quote(self, identifier: str) -> str:
-        """Quote an identifier (``schema.table`` is quoted part by part)."""
+        """Quote ONE identifier: a column ``u.r.l`` stays one name (dots, quotes, ``:`` are kept)."""
         q = self.quote_char
-        return ".".join(q + part.replace(q, q + q) + q for part in identifier.split("."))
+        return q + identifier.replace(q, q + q) + q
+
+    def quote_table(self, name: str) -> str:
+        """Quote a table name that may be qualified: ``schema.table`` is quoted part by part."""
+        return ".".join(self.quote(part) for part in name.split("."))
+
+    def _bind(self, sql: str, params: dict[str, Any] | None) -> tuple[str, dict[str, Any]]:
+        """``sql`` and ``params`` as this engine's driver takes them (see :func:`bind_parameters`)."""
+        return bind_parameters(sql, params, dialect=self.sqlglot_dialect, style=self.paramstyle)
 
     def _trace(self, sql: str, params: dict[str, Any] | None) -> None:
         if self.tracer is not None:
@@ -283,7 +342,7 @@ class Warehouse(ABC):
         """Create a table from ``{column: logical type}``."""
         cols = ", ".join(f"{self.quote(c)} {self.ddl_type(t)}" for c, t in columns.items())
         ine = "IF NOT EXISTS " if if_not_exists else ""
-        self.execute(f"CREATE TABLE {ine}{self.quote(name)} ({cols})")
+        self.execute(f"CREATE TABLE {ine}{self.quote_table(name)} ({cols})")
 
     def create_index(self, table: str, columns: list[str]) -> None:
         """Create an index (if absent) to speed joins and look-ups on ``columns``."""
@@ -291,13 +350,13 @@ class Warehouse(ABC):
             return
         name = self.quote(f"ix_{table}_{'_'.join(columns)}"[:60])
         cols = ", ".join(self._index_column(table, c) for c in columns)
-        self.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {self.quote(table)} ({cols})")
+        self.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {self.quote_table(table)} ({cols})")
 
     def _index_column(self, table: str, column: str) -> str:
         return self.quote(column)
 
     def drop_table(self, name: str) -> None:
-        self.execute(f"DROP TABLE IF EXISTS {self.quote(name)}")
+        self.execute(f"DROP TABLE IF EXISTS {self.quote_table(name)}")
 
     def write_table(
         self,
@@ -341,11 +400,11 @@ class Warehouse(ABC):
     def swap_in(self, staging: str, target: str) -> None:
         """Make ``staging`` the new ``target`` in one atomic step; readers never see a half-written table."""
         with self.transaction():
-            self.execute(f"DROP TABLE IF EXISTS {self.quote(target)}")
-            self.execute(f"ALTER TABLE {self.quote(staging)} RENAME TO {self.quote(target.split('.')[-1])}")
+            self.execute(f"DROP TABLE IF EXISTS {self.quote_table(target)}")
+            self.execute(f"ALTER TABLE {self.quote_table(staging)} RENAME TO {self.quote(target.split('.')[-1])}")
 
     def row_count(self, name: str) -> int:
-        return int(self.scalar(f"SELECT COUNT(*) FROM {self.quote(name)}"))
+        return int(self.scalar(f"SELECT COUNT(*) FROM {self.quote_table(name)}"))
 
     # -- one run at a time ----------------------------------------------------------------------
     def run_lock(self, name: str, *, wait_s: float = 0) -> AbstractContextManager[None]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -13,21 +12,16 @@ from urllib.parse import parse_qsl, urlsplit
 import duckdb
 import pandas as pd
 import pyarrow as pa
-from sqlglot import exp
 
 from ..errors import InputError, TableNotFound, WarehouseQueryError, WarehouseUnavailable
 from .base import Tracer, Warehouse, event_files
-
-_NAMED_PARAM = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
-
-
-def _duckdb_params(sql: str) -> str:
-    """``:name`` placeholders -> DuckDB's ``$name`` (``::`` casts are left alone)."""
-    return _NAMED_PARAM.sub(r"$\1", sql)
+from .dialects import SQLGLOT_DIALECTS
 
 
 class DuckDBWarehouse(Warehouse):
     dialect = "duckdb"
+    sqlglot_dialect = SQLGLOT_DIALECTS["duckdb"]
+    paramstyle = "dollar"
     engine = "duckdb"
     uses_indexes = False
     type_map = {
@@ -82,7 +76,8 @@ class DuckDBWarehouse(Warehouse):
     def _run(self, sql: str, params: dict[str, Any] | None) -> duckdb.DuckDBPyConnection:
         self._trace(sql, params)
         try:
-            return self.con.execute(_duckdb_params(sql), params or None)
+            text, bound = self._bind(sql, params)
+            return self.con.execute(text, bound or None)
         except duckdb.CatalogException as exc:
             msg = str(exc).splitlines()[0]
             if "does not exist" in msg and ("Table" in msg or "table" in msg):
@@ -149,7 +144,7 @@ class DuckDBWarehouse(Warehouse):
         self.con.register(view, data)
         try:
             cols = ", ".join(self.quote(c) for c in data.column_names)
-            self.execute(f"INSERT INTO {self.quote(name)} ({cols}) SELECT {cols} FROM {self.quote(view)}")
+            self.execute(f"INSERT INTO {self.quote_table(name)} ({cols}) SELECT {cols} FROM {self.quote(view)}")
         finally:
             self.con.unregister(view)
 
@@ -166,11 +161,18 @@ class DuckDBWarehouse(Warehouse):
                     f"DuckDB {self.path} already holds a table {name!r}; --events would hide it.",
                     hint="Run --events against a new DuckDB file, or drop the ingested tables.",
                 )
-            paths = ", ".join(exp.Literal.string(str(f)).sql("duckdb") for f in files)
-            self.execute(
-                f"CREATE OR REPLACE TEMP VIEW {self.quote(name)} AS "
-                f"SELECT * FROM read_parquet([{paths}], union_by_name = true)"
-            )
+            # The paths are values: a relation binds them and becomes a temporary view (DuckDB cannot
+            # prepare CREATE VIEW with parameters, and no path is pasted into SQL text).
+            paths = [str(f) for f in files]
+            self._trace(f"CREATE OR REPLACE TEMP VIEW {self.quote(name)} AS "
+                        "SELECT * FROM read_parquet(:paths, union_by_name = true)", {"paths": paths})
+            try:
+                self.con.register(name, self.con.read_parquet(paths, union_by_name=True))
+            except duckdb.Error as exc:
+                raise InputError(
+                    f"DuckDB cannot read the Parquet files of {name} in {path}: {str(exc).splitlines()[0]}",
+                    hint="Check the files are Parquet (e.g. `intentseg generate --format parquet`).",
+                ) from exc
         return {name: name for name in found}
 
     def run_lock(self, name: str, *, wait_s: float = 0) -> AbstractContextManager[None]:

@@ -45,6 +45,7 @@ from sqlglot import exp
 
 from ..errors import DriverMissing, InputError, TableNotFound, WarehouseQueryError, WarehouseUnavailable
 from .base import Tracer, Warehouse, event_files, logical_type, redact_url
+from .dialects import SQLGLOT_DIALECTS
 
 if TYPE_CHECKING:
     from ..model.segmenter import Segmenter
@@ -144,6 +145,7 @@ class SparkWarehouse(Warehouse):
     """Spark SQL over temp views of the sources; results in Parquet folders, a JDBC database or memory."""
 
     dialect = "spark"
+    sqlglot_dialect = SQLGLOT_DIALECTS["spark"]
     engine = "spark"
     quote_char = "`"
     transactional_ddl = False
@@ -517,7 +519,7 @@ class SparkWarehouse(Warehouse):
         name = stmt.this.name
         if self.db is not None and self.output is None:
             # the rows are in the database: run the statement there, in its dialect
-            self.db.execute(stmt.sql(self.db.dialect), params)
+            self.db.execute(stmt.sql(self.db.sqlglot_dialect), params)
             return
         if not self._resolve(name):
             raise TableNotFound(f"Spark: table {name!r} not found.", hint="Create it first.")

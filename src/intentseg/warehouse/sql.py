@@ -23,6 +23,7 @@ from ..errors import (
     WarehouseUnavailable,
 )
 from .base import Tracer, Warehouse, redact_url, scrub, split_url
+from .dialects import SQLGLOT_DIALECTS
 
 _INSERT_CHUNK = 20_000
 
@@ -172,17 +173,22 @@ class SQLAlchemyWarehouse(Warehouse):
                 self._conn = None
 
     # -- the interface -------------------------------------------------------------------------
-    def query(self, sql: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
+    def _run(self, conn: Any, sql: str, params: dict[str, Any] | None) -> Any:
+        """Send ``sql`` in the driver's own paramstyle (never through ``text()``, whose ``:name`` search
+        does not know string literals or quoted identifiers)."""
         self._trace(sql, params)
+        text, bound = self._bind(sql, params)
+        return conn.exec_driver_sql(text, bound)
+
+    def query(self, sql: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
         with self._connection() as conn, self._errors():
-            result = conn.execute(self._sa.text(sql), params or {})
+            result = self._run(conn, sql, params)
             df = pd.DataFrame.from_records(result.fetchall(), columns=list(result.keys()))
         return _decimals_to_float(df)
 
     def execute(self, sql: str, params: dict[str, Any] | None = None) -> None:
-        self._trace(sql, params)
         with self._connection() as conn, self._errors():
-            conn.execute(self._sa.text(sql), params or {})
+            self._run(conn, sql, params)
 
     def _inspector(self, conn: Any) -> Any:
         return self._sa.inspect(conn)
@@ -215,7 +221,9 @@ class SQLAlchemyWarehouse(Warehouse):
     def _bulk_load(self, conn: Any, name: str, cols: list[str], rows: list[tuple[Any, ...]]) -> None:
         placeholders = ", ".join(["%s"] * len(cols))
         col_sql = ", ".join(self.quote(c) for c in cols)
-        conn.exec_driver_sql(f"INSERT INTO {self.quote(name)} ({col_sql}) VALUES ({placeholders})", rows)
+        # positional %s for executemany: a "%" in a name must be doubled, as the driver formats the text
+        sql = f"INSERT INTO {self.quote_table(name)} ({col_sql}) VALUES (".replace("%", "%%")
+        conn.exec_driver_sql(f"{sql}{placeholders})", rows)
 
     # -- one run at a time: a server-side lock on a connection held for the run ------------------
     #: SQL giving the database (and schema) the lock is scoped to
@@ -288,6 +296,7 @@ class MySQLWarehouse(SQLAlchemyWarehouse):
     """MySQL and MariaDB (the original warehouse) through PyMySQL."""
 
     dialect = "mysql"
+    sqlglot_dialect = SQLGLOT_DIALECTS["mysql"]
     engine = "mysql"
     quote_char = "`"
     transactional_ddl = False
@@ -334,17 +343,19 @@ class MySQLWarehouse(SQLAlchemyWarehouse):
         if self.table_exists(target):
             old = f"{target}__old_{staging.rsplit('_', 1)[-1]}"
             self.execute(
-                f"RENAME TABLE {self.quote(target)} TO {self.quote(old)}, {self.quote(staging)} TO {self.quote(target)}"
+                f"RENAME TABLE {self.quote_table(target)} TO {self.quote_table(old)}, "
+                f"{self.quote_table(staging)} TO {self.quote_table(target)}"
             )
             self.drop_table(old)
         else:
-            self.execute(f"RENAME TABLE {self.quote(staging)} TO {self.quote(target)}")
+            self.execute(f"RENAME TABLE {self.quote_table(staging)} TO {self.quote_table(target)}")
 
 
 class PostgresWarehouse(SQLAlchemyWarehouse):
     """PostgreSQL through psycopg 3. ``?schema=NAME`` in the URL selects (and creates) a schema."""
 
     dialect = "postgres"
+    sqlglot_dialect = SQLGLOT_DIALECTS["postgres"]
     engine = "postgres"
     driver_extra = "postgres"
     default_url_example = "postgresql+psycopg://user:password@host:5432/db"
@@ -381,19 +392,22 @@ class PostgresWarehouse(SQLAlchemyWarehouse):
         self.schema = dict(split_url(url).params).get("schema") or None  # type: ignore[union-attr]
         connect_args: dict[str, Any] = {"connect_timeout": 10}
         if self.schema:
-            connect_args["options"] = f"-c search_path={self.schema}"
+            # quoted, or PostgreSQL folds it to lower case (a schema "Adv_Upper" would never be found);
+            # libpq splits options at spaces unless escaped with a backslash.
+            path = self.quote(self.schema).replace("\\", "\\\\").replace(" ", "\\ ")
+            connect_args["options"] = f"-c search_path={path}"
         return sa_url, connect_args
 
     def _on_connect(self, conn: Any) -> None:
         if self.schema:
-            conn.exec_driver_sql(f"CREATE SCHEMA IF NOT EXISTS {self.quote(self.schema)}")
+            conn.exec_driver_sql(*self._bind(f"CREATE SCHEMA IF NOT EXISTS {self.quote(self.schema)}", None))
             conn.commit()
         conn.exec_driver_sql("SELECT 1")
 
     def _bulk_load(self, conn: Any, name: str, cols: list[str], rows: list[tuple[Any, ...]]) -> None:
         col_sql = ", ".join(self.quote(c) for c in cols)
         raw = conn.connection.driver_connection
-        with raw.cursor() as cur, cur.copy(f"COPY {self.quote(name)} ({col_sql}) FROM STDIN") as copy:
+        with raw.cursor() as cur, cur.copy(f"COPY {self.quote_table(name)} ({col_sql}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
 
