@@ -119,8 +119,8 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(scope="session")
-def spark():
-    """One local Spark session for every Spark test (each start costs 10-15 s).
+def spark_session():
+    """One local Spark JVM for every Spark test (each start costs 10-15 s); tests use ``spark`` below.
 
     ``local[2]``, no UI, 4 shuffle partitions, 2 GB driver memory, the Debian JDBC drivers on the class
     path. With CI=true a missing PySpark or Java fails the tests; elsewhere they skip, saying what to install.
@@ -141,6 +141,27 @@ def spark():
     session.sparkContext.setLogLevel("ERROR")
     yield session
     session.stop()
+
+
+def _drop_temp_views(session) -> None:
+    for table in session.catalog.listTables():
+        if table.isTemporary:
+            session.catalog.dropTempView(table.name)
+
+
+@pytest.fixture
+def spark(spark_session):
+    """A Spark session of this test alone: its own temp views and SQL settings, sharing the one JVM.
+
+    ``newSession()`` keeps the settings the JVM was started with (UTC, shuffle partitions); views made by
+    another test, in its own session or in the shared one (``spark://`` URLs reuse it), are never visible.
+    """
+    _drop_temp_views(spark_session)
+    session = spark_session.newSession()
+    yield session
+    _drop_temp_views(session)
+    _drop_temp_views(spark_session)
+    session.catalog.clearCache()
 
 
 def pytest_terminal_summary(terminalreporter):

@@ -1,6 +1,8 @@
 """``run``: features → segmenter → assignments → write-back → report, recorded as one run.
 
-Every run gets a ``run_id`` and a row in ``segment_runs`` (status running → ok | failed). A refit keeps
+Every run gets a ``run_id`` and a row in ``segment_runs`` (status running → ok | failed, or interrupted
+when its process died). One run at a time per warehouse: a run holds the warehouse's run lock throughout
+(``runs.exclusive_run``); a second one fails with RunInProgress, or waits ``wait_s`` seconds. A refit keeps
 segment ids and names by matching to the previous successful run's model (stored in ``segment_runs``).
 
 Two paths, chosen by the number of users (``segment.in_warehouse_above``):
@@ -15,12 +17,13 @@ Two paths, chosen by the number of users (``segment.in_warehouse_above``):
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import time
 import traceback
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,7 +32,7 @@ import numpy as np
 import pandas as pd
 from sqlglot import exp
 
-from .config import Settings, SourceSettings, load_settings
+from .config import Settings, SourceSettings, load_settings, with_overrides
 from .errors import InputError, IntentsegError, NoUsersError
 from .model import Segmenter
 from .model.persist import from_dict, to_dict
@@ -37,6 +40,7 @@ from .model.sql import bound_scoring_sql
 from .model.transform import DEFAULT_FEATURES
 from .warehouse import Warehouse, connect
 from .warehouse.base import Tracer, logical_type
+from .runs import exclusive_run
 from .writeback import PROFILE_COLUMNS, Tables, now_utc
 
 Progress = Callable[[str], None]
@@ -113,8 +117,8 @@ class _Steps:
 
 
 def _settings(settings: Settings | None, config: str | Path | None, overrides: dict[str, Any]) -> Settings:
-    if settings is not None:
-        return settings.model_copy(update={k: v for k, v in overrides.items() if v is not None})
+    if settings is not None:  # a validated copy: the caller's settings are never changed
+        return with_overrides(settings, overrides)
     return load_settings(config, overrides=overrides)
 
 
@@ -181,7 +185,8 @@ def assignments_of(model: Segmenter, features: pd.DataFrame) -> pd.DataFrame:
 
 
 def _load_model(model: Segmenter | str | Path) -> Segmenter:
-    return model if isinstance(model, Segmenter) else Segmenter.load(model)
+    # a copy: the run renames and re-counts it, and the caller's model must stay as it was
+    return copy.deepcopy(model) if isinstance(model, Segmenter) else Segmenter.load(model)
 
 
 def _previous_model(tables: Tables, previous: Segmenter | str | Path | bool | None) -> tuple[Segmenter | None, str | None]:
@@ -274,6 +279,7 @@ def run(
     events: str | Path | None = None,
     progress: Progress | None = None,
     tracer: Tracer | None = None,
+    wait_s: float = 0,
 ) -> RunResult:
     """Build features, fit (or reuse ``model``), assign, write back, and report; returns a RunResult.
 
@@ -281,19 +287,25 @@ def run(
     keeps that model's; ``None``/``False`` starts afresh. ``model``: score with this model, no refit.
     ``events``: a folder of Parquet files read in place (DuckDB) instead of the warehouse's tables.
     Above ``segment.in_warehouse_above`` users the fit uses a sample and scoring runs in SQL.
+    ``wait_s``: how long to wait for another run holding the warehouse's run lock (RunInProgress after).
     """
     from .features import FEATURE_COLUMNS, read_features, write_features
 
-    settings = _settings(settings, config, {"warehouse": warehouse if isinstance(warehouse, str) else None})
-    if k is not None:
-        settings.segment.k = k if k == "auto" else int(k)
+    settings = _settings(settings, config, {"warehouse": warehouse if isinstance(warehouse, str) else None,
+                                            "segment": {"k": k}})
     wh = connect(warehouse if isinstance(warehouse, Warehouse) else settings.warehouse, tracer=tracer)
     tables = Tables(wh, settings.output)
     steps = _Steps(progress)
     kind = "assign" if model is not None else "fit"
     run_id = new_run_id()
     started = now_utc()
-    tables.drop_leftovers()
+    lock = ExitStack()
+    try:
+        lock.enter_context(exclusive_run(tables, run_id, wait_s=wait_s))  # RunInProgress when held
+    except BaseException:
+        if not isinstance(warehouse, Warehouse):
+            wh.close()
+        raise
     tables.start_run(run_id, kind, started)
     try:
         with steps.step("features", "Building user features inside the warehouse"):
@@ -362,6 +374,8 @@ def run(
         else:
             with steps.step("assign", "Assigning users to segments"):
                 assignments = assignments_of(seg, features)
+                if model is not None:  # report the users scored here, not the model's training sizes
+                    _count_sizes(seg, assignments.groupby("segment_id").size().rename("n").reset_index())
             with steps.step("write", "Writing segments back to the warehouse"):
                 row_counts = tables.write_results(run_id, assignments, profile_rows(seg), now_utc())
             n_users = int(len(features))
@@ -419,6 +433,7 @@ def run(
         _record_failure(tables, run_id, exc)
         raise
     finally:
+        lock.close()
         if not isinstance(warehouse, Warehouse):
             wh.close()
 
@@ -446,8 +461,10 @@ def assign(
     config: str | Path | None = None,
     progress: Progress | None = None,
     tracer: Tracer | None = None,
+    wait_s: float = 0,
 ) -> RunResult:
-    """Score users with an existing model (no refit) and write the results back."""
+    """Score users with an existing model (no refit) and write the results back (under the run lock)."""
     if model is None:
         raise InputError("assign needs a model.", hint="Pass --model model.json (written by `intentseg segment --model-out`).")
-    return run(warehouse, settings=settings, config=config, model=model, previous=None, progress=progress, tracer=tracer)
+    return run(warehouse, settings=settings, config=config, model=model, previous=None, progress=progress, tracer=tracer,
+               wait_s=wait_s)

@@ -27,7 +27,11 @@ from ..errors import InputError, WarehouseQueryError
 Tracer = Callable[[str, dict[str, Any] | None], None]
 
 # Logical column types used by write_table; adapters map them to their own DDL.
-LOGICAL_TYPES = ("bigint", "double", "text", "key", "timestamp", "bool", "json")
+LOGICAL_TYPES = ("bigint", "double", "text", "key", "timestamp", "bool", "json", "id", "long_text")
+#: Logical types an adapter may leave out of its ``type_map``, and the type used instead: "id" is a text
+#: user id (compared exactly, ``schema.USER_ID_MAX_CHARS`` long), "long_text" an event's text value
+#: (``schema.TEXT_MAX_CHARS`` long).
+TYPE_FALLBACK = {"id": "key", "long_text": "text"}
 
 
 #: Query parameters whose values are secrets (``?password=…`` is accepted by both SQL drivers).
@@ -336,7 +340,7 @@ class Warehouse(ABC):
 
     # -- shared behaviour built on the interface ------------------------------------------------
     def ddl_type(self, logical: str) -> str:
-        return self.type_map[logical]
+        return self.type_map.get(logical) or self.type_map[TYPE_FALLBACK.get(logical, logical)]
 
     def create_table(self, name: str, columns: dict[str, str], *, if_not_exists: bool = False) -> None:
         """Create a table from ``{column: logical type}``."""
@@ -469,6 +473,8 @@ class Warehouse(ABC):
         transient conflict (:attr:`transient_errors`); any other error, or the last conflict, is raised."""
         import random
         import time
+
+        from ..errors import WarehouseQueryError
 
         for attempt in range(1, attempts + 1):
             try:

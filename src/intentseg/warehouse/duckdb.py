@@ -33,6 +33,9 @@ class DuckDBWarehouse(Warehouse):
         "bool": "BOOLEAN",
         "json": "VARCHAR",
     }
+    # Two connections committing the same new key: the second commit fails, and a retry skips the key.
+    transient_errors = ("write-write conflict", "failed to commit", "conflict on tuple")
+    insert_skip_sql = "INSERT OR IGNORE INTO {table} ({cols}) SELECT {cols} FROM {staging}"
 
     def __init__(self, url: str, tracer: Tracer | None = None) -> None:
         super().__init__(url, tracer)
@@ -135,9 +138,19 @@ class DuckDBWarehouse(Warehouse):
             self.con.rollback()
             raise
         else:
-            self.con.commit()
+            try:
+                self.con.commit()
+            except duckdb.Error as exc:  # e.g. another connection committed the same key first
+                raise WarehouseQueryError(
+                    f"DuckDB: {str(exc).splitlines()[0]}",
+                    hint="Another writer changed the same rows at the same time; run the command again.",
+                ) from exc
         finally:
             self._tx_depth = 0
+
+    def _execute_rowcount(self, sql: str) -> int:
+        row = self._run(sql, None).fetchone()
+        return int(row[0]) if row else 0
 
     def _insert(self, name: str, data: pa.Table) -> None:
         view = f"_intentseg_in_{id(data)}"

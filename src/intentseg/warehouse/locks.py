@@ -2,7 +2,7 @@
 
 PostgreSQL and MariaDB hold their run lock in the server (``pg_try_advisory_lock``, ``GET_LOCK``; see
 ``sql.py``). A DuckDB file or a Spark output folder has no server: there the lock is ``flock`` on a file
-next to it, which the kernel releases when the process dies (kill -9 included). ``flock`` locks belong
+next to it (``<target>.<name>.lock``), which the kernel releases when the process dies (kill -9 included). ``flock`` locks belong
 to an open file, so two runs in one process exclude each other too.
 """
 
@@ -33,10 +33,16 @@ def in_progress(where: str, holder: str = "") -> RunInProgress:
     )
 
 
-def lock_path(target: str | Path) -> Path:
-    """The lock file of a DuckDB file or an output folder: ``<target>.lock`` beside it."""
+def lock_path(target: str | Path, name: str) -> Path:
+    """The file of lock ``name`` of a DuckDB file or an output folder: ``<target>.<name>.lock`` beside it."""
     target = Path(target)
-    return target.with_name(target.name + ".lock")
+    return target.with_name(f"{target.name}.{name}.lock")
+
+
+def held_locks(target: str | Path) -> list[Path]:
+    """The lock files of ``target`` another open file holds right now."""
+    target = Path(target)
+    return [p for p in sorted(target.parent.glob(f"{target.name}.*.lock")) if is_file_locked(p)]
 
 
 @contextmanager

@@ -370,12 +370,12 @@ class SparkWarehouse(Warehouse):
             self._forget(staging)
 
     def run_lock(self, name: str, *, wait_s: float = 0) -> Any:
-        """Where the results go decides the lock: ``flock`` on ``<output>.lock`` beside the output folder,
+        """Where the results go decides the lock: ``flock`` on ``<output>.<name>.lock`` beside the output folder,
         the JDBC database's own lock, or (results only in this session) a lock in this process."""
         from .locks import file_lock, lock_path
 
         if self.output is not None:
-            return file_lock(lock_path(self.output), f"Spark output folder {self.output}", wait_s=wait_s)
+            return file_lock(lock_path(self.output, name), f"Spark output folder {self.output}", wait_s=wait_s)
         if self.db is not None:
             return self.db.run_lock(name, wait_s=wait_s)
         return super().run_lock(name, wait_s=wait_s)

@@ -22,6 +22,7 @@ from ..errors import (
     WarehouseQueryError,
     WarehouseUnavailable,
 )
+from ..schema import USER_ID_MAX_CHARS
 from .base import Tracer, Warehouse, redact_url, scrub, split_url
 from .dialects import SQLGLOT_DIALECTS
 
@@ -268,6 +269,11 @@ class SQLAlchemyWarehouse(Warehouse):
         finally:
             conn.close()
 
+    def _execute_rowcount(self, sql: str) -> int:
+        self._trace(sql, None)
+        with self._connection() as conn, self._errors():
+            return int(conn.exec_driver_sql(sql).rowcount)
+
     def close(self) -> None:
         self.engine_.dispose()
 
@@ -310,7 +316,14 @@ class MySQLWarehouse(SQLAlchemyWarehouse):
         "timestamp": "DATETIME(6)",
         "bool": "BOOLEAN",
         "json": "LONGTEXT",
+        # Text user ids compare byte for byte ("Alice", "alice", "Alicé" are three users), as elsewhere.
+        "id": f"VARCHAR({USER_ID_MAX_CHARS}) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin",
+        "long_text": "MEDIUMTEXT",
     }
+    # 1213: deadlock; 1205: lock wait timeout. Both roll the transaction back; running it again is safe.
+    transient_errors = (1213, 1205)
+    # IGNORE skips rows whose unique key is present (ingest checks lengths first, so nothing is truncated).
+    insert_skip_sql = "INSERT IGNORE INTO {table} ({cols}) SELECT {cols} FROM {staging} ORDER BY {key}"
     error_rules = (
         _Rule((1045,), WarehouseUnavailable, "Wrong user or password: check the user:password part of {url}."),
         _Rule((1044,), WarehouseUnavailable,
@@ -367,7 +380,10 @@ class PostgresWarehouse(SQLAlchemyWarehouse):
         "timestamp": "TIMESTAMP",
         "bool": "BOOLEAN",
         "json": "TEXT",
+        "id": f"VARCHAR({USER_ID_MAX_CHARS})",
     }
+    # 40P01: deadlock detected; 40001: serialization failure.
+    transient_errors = ("40P01", "40001")
     error_rules = (
         _Rule(("password authentication failed", "role \""), WarehouseUnavailable,
               "Wrong user or password: check the user:password part of {url} (and pg_hba.conf)."),
