@@ -19,7 +19,6 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
-import pandas as pd
 from sklearn.cluster import KMeans
 
 from bench.bench_features import FLOOR_SQL

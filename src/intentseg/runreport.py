@@ -25,11 +25,11 @@ def top_queries(wh: Warehouse, settings: Settings, members_table: str) -> pd.Dat
     q, uid = wh.quote(mapping.physical("query")), wh.quote(mapping.physical("user_id"))
     sql = (
         "SELECT segment_id, query, searches FROM ("
-        " SELECT m.segment_id AS segment_id, s.{q} AS query, COUNT(*) AS searches,"
-        " ROW_NUMBER() OVER (PARTITION BY m.segment_id ORDER BY COUNT(*) DESC, s.{q}) AS rn"
-        " FROM {src} s JOIN {members} m ON m.user_id = s.{uid}"
-        " GROUP BY m.segment_id, s.{q}) ranked WHERE rn <= :n ORDER BY segment_id, searches DESC"
-    ).format(q=q, uid=uid, src=wh.quote(mapping.table), members=wh.quote(members_table))
+        f" SELECT m.segment_id AS segment_id, s.{q} AS query, COUNT(*) AS searches,"
+        f" ROW_NUMBER() OVER (PARTITION BY m.segment_id ORDER BY COUNT(*) DESC, s.{q}) AS rn"
+        f" FROM {wh.quote(mapping.table)} s JOIN {wh.quote(members_table)} m ON m.user_id = s.{uid}"
+        f" GROUP BY m.segment_id, s.{q}) ranked WHERE rn <= :n ORDER BY segment_id, searches DESC"
+    )
     df = wh.query(sql, {"n": TOP_QUERIES})
     df["searches"] = df["searches"].astype("int64")
     return df

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from intentseg.warehouse import connect
-from tests.conftest import MYSQL_URL, isolated_url
+from tests.conftest import isolated_url
 from tests.pipeline.conftest import load_events
 
 ROOT = Path(__file__).parents[2]

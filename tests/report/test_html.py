@@ -9,7 +9,6 @@ import re
 from intentseg.report import render_report
 from intentseg.report.data import redact_url
 from intentseg.report.html import script_json
-from conftest import EVIL_NAME, EVIL_QUERY
 
 CHART_FILES = {"classic", "sizes", "profiles", "k_selection", "projection", "intent_mix", "transitions"}
 

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import sys
 
-from .app import app, run_app
-
 # Command modules register themselves on import (one module per command group).
 from . import config as _config  # noqa: F401,E402
 from . import demo as _demo  # noqa: F401,E402
@@ -17,6 +15,7 @@ from . import generate as _generate  # noqa: F401,E402
 from . import ingest as _ingest  # noqa: F401,E402
 from . import pipeline as _pipeline  # noqa: F401,E402
 from . import segment as _segment  # noqa: F401,E402
+from .app import app, run_app
 
 __all__ = ["app", "main"]
 

@@ -154,7 +154,7 @@ class Segmenter(ClusterMixin, TransformerMixin, BaseEstimator):
             self.stability_ = self._stability(previous, X, matched, drift)
         self.metadata_ = {
             "n_users": int(n),
-            "fitted_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+            "fitted_at": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
             "seed": seed,
             "inertia": self.inertia_,
             "scikit_learn": sklearn.__version__,

@@ -75,7 +75,7 @@ def render_html(data: ReportData, figures: list[dict[str, Any]]) -> str:
         plotly_js=Markup(_plotly_js()) if interactive_used else None,
         plotly_config=Markup(script_json(interactive.CONFIG)),
         version=__version__,
-        generated_at=_dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        generated_at=_dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
     )
 
 

@@ -8,7 +8,8 @@ renders a subset of HTML in names and labels, and decodes ``&lt;`` back to ``<``
 from __future__ import annotations
 
 import html
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
