@@ -9,7 +9,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from intentseg import ingest as ig
+import intentseg.ingest as ig  # the module: `from intentseg import ingest` may give the function
 from intentseg.config import Settings
 from intentseg.errors import ConfigError, InputError, MissingColumnError
 
@@ -137,7 +137,7 @@ def test_non_utf8_bytes_quarantine_the_row_and_keep_the_bytes_visible(duck_url, 
     # line 3 holds a Latin-1 "é" (0xE9): quarantined as invalid_utf8, its bytes shown as \xe9
     data = csv_lines("1,2026-09-01,/ok,,,", "2,2026-09-01,/caf\xe9,,,", "3,2026-09-01,/caf\u00e9,,,")
     path = write(tmp_path / "clickstream.csv", data.replace("\xe9,,,\n3", "@@").encode("utf-8")
-                 .replace("@@".encode(), b"\xe9,,,\n3"))
+                 .replace(b"@@", b"\xe9,,,\n3"))
     report = ig.ingest(path, duck_url)
     assert_accounted(report)
     assert report.sources["clickstream"].quarantined == {"invalid_utf8": 1}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from intentseg import ingest as ig
+import intentseg.ingest as ig  # the module: `from intentseg import ingest` may give the function
 
 from .conftest import assert_accounted, csv_lines, quarantine, table_rows, write
 

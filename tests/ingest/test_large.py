@@ -9,7 +9,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pytest
 
-from intentseg import ingest as ig
+import intentseg.ingest as ig  # the module: `from intentseg import ingest` may give the function
 
 from .conftest import assert_accounted
 
