@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 import sqlglot
 
-from intentseg.errors import InputError
+from intentseg.errors import ConfigError
 from intentseg.model import Segmenter
 
 
@@ -64,5 +64,5 @@ def test_query_parses_in_every_dialect_and_quotes_identifiers(behaviour, dialect
 
 def test_unknown_dialect(behaviour):
     model = Segmenter(n_segments=2, random_state=0).fit(behaviour)
-    with pytest.raises(InputError, match="Unknown SQL dialect"):
+    with pytest.raises(ConfigError, match="Unknown SQL dialect"):
         model.to_sql(dialect="oracle")

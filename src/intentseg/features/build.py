@@ -19,12 +19,13 @@ import pandas as pd
 import sqlglot
 from pydantic import ValidationError
 from sqlglot import exp
-from sqlglot.dialects.mysql import MySQL
 
 from ..config import FeatureSettings, Settings
 from ..errors import ConfigError, NoUsersError
 from ..schema import SOURCES, SourceMapping
 from ..warehouse import Warehouse, connect
+from ..warehouse import dialects
+from ..warehouse.dialects import DIALECTS, sqlglot_dialect
 from .intents import IntentClassifier, RuleIntentClassifier, classify_queries, count_words
 
 #: The output columns, in order, with their kind ("id", "count", "float", "timestamp").
@@ -48,32 +49,11 @@ FEATURE_COLUMNS: dict[str, str] = {
     "recency_days": "float", "engagement_score": "float",
 }
 
-DIALECTS = ("duckdb", "mysql", "postgres", "spark")
-
 # The columns each source CTE exposes to the .sql files (canonical name -> name inside the SQL, SQL type
 # used when the column is absent). "timestamp" is called ts inside, to stay clear of the keyword.
 _CTE_NAMES = {"clickstream": "clickstream_events", "search_queries": "search_events", "article_views": "article_events"}
 _INSIDE = {"timestamp": "ts"}
 _NULL_TYPES = {"id": "BIGINT", "timestamp": "TIMESTAMP", "text": "VARCHAR", "seconds": "DOUBLE"}
-
-
-class _MariaDB(MySQL):
-    """MySQL's dialect, adjusted where MariaDB 10.11 lacks what sqlglot emits."""
-
-    class Generator(MySQL.Generator):
-        TRANSFORMS = {
-            **MySQL.Generator.TRANSFORMS,
-            # MariaDB has no REGEXP_LIKE(); its REGEXP operator does the same.
-            exp.RegexpLike: lambda self, e: self.binary(e, "REGEXP"),
-            # DATEDIFF() in MySQL counts days only; TIMESTAMPDIFF takes the unit.
-            exp.DateDiff: lambda self, e: self.func(
-                "TIMESTAMPDIFF", exp.var((e.unit.name if e.unit else "DAY").upper()), e.expression, e.this
-            ),
-        }
-
-
-#: sqlglot dialect per warehouse dialect name (engine differences as data).
-_SQLGLOT_DIALECT: dict[str, Any] = {"duckdb": "duckdb", "mysql": _MariaDB, "postgres": "postgres", "spark": "spark"}
 
 
 @lru_cache(maxsize=None)
@@ -265,15 +245,10 @@ def feature_query(plans: dict[str, SourcePlan], opts: FeatureOptions) -> exp.Sel
     return _rename_tables(final, {"query_intents": opts.query_intents_table})  # type: ignore[return-value]
 
 
-def _check_dialect(dialect: str) -> Any:
-    if dialect not in _SQLGLOT_DIALECT:
-        raise ConfigError(f"Unknown SQL dialect {dialect!r}.", hint=f"Use one of: {', '.join(DIALECTS)}.")
-    return _SQLGLOT_DIALECT[dialect]
-
-
 def render(query: exp.Expression, dialect: str, *, pretty: bool = True) -> str:
-    """SQL text of ``query`` for ``dialect`` (duckdb, mysql — MariaDB-compatible —, postgres, spark)."""
-    return query.sql(dialect=_check_dialect(dialect), pretty=pretty)
+    """SQL text of ``query`` for ``dialect`` (duckdb, mysql — MariaDB-compatible —, postgres, spark),
+    written by the dialect of the one registry (``warehouse.dialects``) the adapters use too."""
+    return dialects.render(query, dialect, pretty=pretty)
 
 
 def feature_sql(
@@ -290,7 +265,7 @@ def feature_sql(
     (since, until, reference_time, session_gap_minutes, duration_cap_s).
     """
     settings = settings or Settings()
-    _check_dialect(dialect)
+    sqlglot_dialect(dialect)
     plans = plan_sources(settings.mappings(), warehouse)
     return render(feature_query(plans, FeatureOptions.from_settings(settings, **options)), dialect) + ";\n"
 
@@ -316,7 +291,7 @@ def refresh_query_intents(
     table = settings.output.query_intents
     plans = plans or plan_sources(settings.mappings(), warehouse)
     reuse = warehouse.table_exists(table) and set(
-        warehouse.query(f"SELECT DISTINCT classifier FROM {warehouse.quote(table)}")["classifier"]
+        warehouse.query(f"SELECT DISTINCT classifier FROM {warehouse.quote_table(table)}")["classifier"]
     ) <= {classifier.name}
     if plans["search_queries"].present:
         select = _parse("distinct_queries")
@@ -496,5 +471,5 @@ def write_features(
 def read_features(warehouse: "Warehouse | str", table: str = "user_features") -> pd.DataFrame:
     """Read a feature table written by :func:`write_features`, typed as :func:`build_features` returns it."""
     wh = connect(warehouse)
-    df = wh.query(f"SELECT * FROM {wh.quote(table)}")
+    df = wh.query(f"SELECT * FROM {wh.quote_table(table)}")
     return _typed(df.sort_values("user_id", kind="stable"))

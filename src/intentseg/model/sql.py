@@ -1,95 +1,135 @@
 """Scoring in the warehouse: one query that applies the transform and finds each user's nearest centre.
 
-The query is written once in DuckDB's dialect and transpiled with sqlglot to the others. It repeats
-the Python arithmetic step by step, so it assigns the same ids as ``Segmenter.predict``:
+The query is built as a sqlglot expression tree (never by pasting strings) and written for each engine
+by the dialect of the one registry (``warehouse.dialects``). It repeats the Python arithmetic step by
+step, so it assigns the same ids as ``Segmenter.predict``:
 
 * ``log`` columns: ``LN(1 + GREATEST(x, 0))`` (never ``LN(0)``, which is NULL on MariaDB); shares and
   flags: ``LEAST(GREATEST(x, 0), 1)``; then ``(value - center) / scale``. NULL counts as 0, the
   features contract's value for "no rows in that source".
 * squared distances summed feature by feature; the first id whose distance is <= every later one wins,
   i.e. the lowest id among ties, as ``argmin`` does.
-* model numbers are written as literals with ``repr`` precision; identifiers and names are quoted by
-  sqlglot, never pasted.
+* model numbers are literals with ``repr`` precision; identifiers are quoted by sqlglot. Segment names
+  are bound parameters (:func:`bound_scoring_sql`, what the pipeline runs) or, in the text users copy
+  (``Segmenter.to_sql``), string literals escaped by sqlglot for the dialect.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-import sqlglot
 from sqlglot import exp
 
-from ..errors import InputError
+from ..warehouse.dialects import render
 
 if TYPE_CHECKING:
     from .segmenter import Segmenter
 
-DIALECTS = {"duckdb": "duckdb", "mysql": "mysql", "mariadb": "mysql", "postgres": "postgres",
-            "postgresql": "postgres", "spark": "spark"}
 
-
-def quote(name: str) -> str:
-    """The one quoting function: an identifier in DuckDB's dialect (transpiled later)."""
-    return exp.to_identifier(name, quoted=True).sql("duckdb")
-
-
-def _table(name: str) -> str:
-    return ".".join(quote(part) for part in name.split("."))
-
-
-def _num(x: float) -> str:
+def _number(x: float) -> exp.Expression:
     text = repr(float(x))
-    return f"({text})" if text.startswith("-") else text
+    lit = exp.Literal.number(text)
+    return exp.paren(lit) if text.startswith("-") else lit
 
 
-def _str(s: str) -> str:
-    return exp.Literal.string(s).sql("duckdb")
+def _table(name: str) -> exp.Table:
+    """``features_table`` may be qualified: ``schema.table`` is quoted part by part."""
+    *db, table = name.split(".")
+    return exp.Table(
+        this=exp.to_identifier(table, quoted=True),
+        db=exp.to_identifier(db[-1], quoted=True) if db else None,
+        catalog=exp.to_identifier(db[-2], quoted=True) if len(db) > 1 else None,
+    )
 
 
-def scoring_sql(model: Segmenter, *, dialect: str, features_table: str, user_id: str) -> str:
-    try:
-        target = DIALECTS[dialect.lower()]
-    except KeyError:
-        raise InputError(f"Unknown SQL dialect {dialect!r}.", hint=f"Use one of: {', '.join(DIALECTS)}.") from None
+def _col(name: str) -> exp.Column:
+    """One column, quoted as one identifier (a column ``u.r.l`` is not split)."""
+    return exp.column(name, quoted=True)
+
+
+def _sum(terms: list[exp.Expression]) -> exp.Expression:
+    total = terms[0]
+    for term in terms[1:]:
+        total = exp.Add(this=total, expression=term)
+    return total
+
+
+def _transformed(name: str, kind: str, center: float, scale: float) -> exp.Expression:
+    """``(f(value) - center) / scale`` of one feature column, as ``Transform`` computes it."""
+    v: exp.Expression = exp.func("COALESCE", exp.cast(_col(name), "DOUBLE"), exp.Literal.number(0))
+    if kind == "log":
+        v = exp.func("LN", exp.Add(this=exp.Literal.number(1), expression=exp.func("GREATEST", v, exp.Literal.number(0))))
+    elif kind in ("share", "flag"):
+        v = exp.func("LEAST", exp.func("GREATEST", v, exp.Literal.number(0)), exp.Literal.number(1))
+    return exp.Div(this=exp.paren(exp.Sub(this=v, expression=_number(center))), expression=_number(scale))
+
+
+def scoring_query(
+    model: Segmenter, *, features_table: str, user_id: str = "user_id", bind_names: bool = True
+) -> tuple[exp.Select, dict[str, Any]]:
+    """The scoring query as a sqlglot tree, and the values of its parameters.
+
+    With ``bind_names`` the segment names are placeholders ``:segment_name_<id>`` whose values are
+    returned; otherwise they are string literals (and the parameters are empty).
+    """
     t = model.transform_
     centers = model.cluster_centers_
     k, d = centers.shape
+    params: dict[str, Any] = {}
 
-    zcols = []
+    z = exp.select(_col(user_id).as_("user_id")).from_(_table(features_table))
     for j, (name, kind) in enumerate(zip(t.names, t.kinds)):
-        v = f"COALESCE(CAST({quote(name)} AS DOUBLE), 0)"
-        if kind == "log":
-            v = f"LN(1 + GREATEST({v}, 0))"
-        elif kind in ("share", "flag"):
-            v = f"LEAST(GREATEST({v}, 0), 1)"
-        zcols.append(f"({v} - {_num(t.center[j])}) / {_num(t.scale[j])} AS z{j}")
+        z = z.select(_transformed(name, kind, t.center[j], t.scale[j]).as_(f"z{j}"))
 
-    dcols = []
+    dist = exp.select("user_id").from_("z")
     for s in range(k):
-        terms = " + ".join(f"(z{j} - {_num(centers[s, j])}) * (z{j} - {_num(centers[s, j])})" for j in range(d))
-        dcols.append(f"{terms} AS d{s}")
+        terms: list[exp.Expression] = []
+        for j in range(d):
+            diff = exp.paren(exp.Sub(this=exp.column(f"z{j}"), expression=_number(centers[s, j])))
+            terms.append(exp.Mul(this=diff, expression=diff.copy()))
+        dist = dist.select(_sum(terms).as_(f"d{s}"))
 
-    whens = []
-    for s in range(k - 1):
-        cond = " AND ".join(f"d{s} <= d{u}" for u in range(s + 1, k))
-        whens.append(f"WHEN {cond} THEN {s}")
-    nearest = f"CASE {' '.join(whens)} ELSE {k - 1} END" if k > 1 else "0"
-    names = " ".join(f"WHEN {s} THEN {_str(n)}" for s, n in enumerate(model.segment_names_))
-    dist = " ".join(f"WHEN {s} THEN d{s}" for s in range(k))
-    uid = quote(user_id)
-    sql = f"""
-WITH z AS (
-  SELECT {uid} AS user_id, {', '.join(zcols)}
-  FROM {_table(features_table)}
-), d AS (
-  SELECT user_id, {', '.join(dcols)}
-  FROM z
-), a AS (
-  SELECT user_id, {', '.join(f'd{s}' for s in range(k))}, {nearest} AS segment_id
-  FROM d
-)
-SELECT user_id, segment_id, CASE segment_id {names} END AS segment_name,
-  SQRT(CASE segment_id {dist} END) AS distance
-FROM a
-"""
-    return sqlglot.transpile(sql, read="duckdb", write=target, pretty=True)[0]
+    nearest: exp.Expression = exp.Literal.number(0)
+    if k > 1:
+        case = exp.Case()
+        for s in range(k - 1):
+            cond = exp.and_(*(exp.column(f"d{s}") <= exp.column(f"d{u}") for u in range(s + 1, k)))
+            case = case.when(cond, exp.Literal.number(s))
+        nearest = case.else_(exp.Literal.number(k - 1))
+    assign = exp.select("user_id", *(f"d{s}" for s in range(k))).select(nearest.as_("segment_id")).from_("d")
+
+    names = exp.Case(this=exp.column("segment_id"))
+    for s, segment_name in enumerate(model.segment_names_):
+        if bind_names:
+            params[f"segment_name_{s}"] = str(segment_name)
+            value: exp.Expression = exp.cast(exp.Placeholder(this=f"segment_name_{s}"), "VARCHAR")
+        else:
+            value = exp.Literal.string(str(segment_name))
+        names = names.when(exp.Literal.number(s), value)
+    distance = exp.Case(this=exp.column("segment_id"))
+    for s in range(k):
+        distance = distance.when(exp.Literal.number(s), exp.column(f"d{s}"))
+
+    query = (
+        exp.select("user_id", "segment_id", names.as_("segment_name"), exp.func("SQRT", distance).as_("distance"))
+        .from_("a")
+        .with_("z", as_=z)
+        .with_("d", as_=dist)
+        .with_("a", as_=assign)
+    )
+    return query, params
+
+
+def scoring_sql(model: Segmenter, *, dialect: str, features_table: str, user_id: str) -> str:
+    """The scoring query as text for ``dialect``, segment names as escaped literals (``Segmenter.to_sql``)."""
+    query, _ = scoring_query(model, features_table=features_table, user_id=user_id, bind_names=False)
+    return render(query, dialect, pretty=True)
+
+
+def bound_scoring_sql(
+    model: Segmenter, *, dialect: str, features_table: str, user_id: str = "user_id"
+) -> tuple[str, dict[str, Any]]:
+    """The scoring query for ``dialect`` with ``:segment_name_<id>`` parameters, and their values: what
+    the pipeline runs through ``Warehouse.query``/``execute``, so no name is pasted into SQL text."""
+    query, params = scoring_query(model, features_table=features_table, user_id=user_id, bind_names=True)
+    return render(query, dialect, pretty=False), params
