@@ -68,3 +68,42 @@ def test_column_mapping_from_config(tmp_path):
     path.write_text('[sources.clickstream]\ntable = "clicks"\n[sources.clickstream.columns]\nuser_id = "visitor_id"\n')
     m = load_settings(path, environ={}).mapping("clickstream")
     assert m.table == "clicks" and m.physical("user_id") == "visitor_id" and m.physical("url") == "url"
+
+
+@pytest.mark.parametrize("k", [1, 21, 40, "0", "abc", 2.5, True])
+def test_k_outside_the_one_range_fails_with_the_range(k):
+    with pytest.raises(ConfigError) as err:
+        load_settings(overrides={"segment": {"k": k}}, environ={})
+    assert "segment.k" in err.value.message and "from 2 to 20" in err.value.message
+    assert err.value.exit_code == 2
+
+
+@pytest.mark.parametrize("k", [2, 20, "7", "auto"])
+def test_k_inside_the_range_from_flags_and_environment(k):
+    expected = int(k) if k != "auto" else "auto"
+    assert load_settings(overrides={"segment": {"k": k}}, environ={}).segment.k == expected
+    assert load_settings(environ={"INTENTSEG_SEGMENT__K": str(k)}).segment.k == expected
+
+
+def test_k_range_uses_the_same_bounds():
+    assert load_settings(overrides={"segment": {"k_range": [2, 20]}}, environ={}).segment.k_range == (2, 20)
+    with pytest.raises(ConfigError, match="2 <= low <= high <= 20"):
+        load_settings(overrides={"segment": {"k_range": [2, 21]}}, environ={})
+
+
+def test_with_overrides_returns_a_validated_copy_and_leaves_the_original_alone():
+    from intentseg.config import with_overrides
+
+    original = Settings()
+    changed = with_overrides(original, {"segment": {"k": 5, "k_range": None}, "warehouse": None})
+    assert changed.segment.k == 5 and changed.segment.k_range == original.segment.k_range
+    assert original.segment.k == "auto" and changed.segment is not original.segment
+    with pytest.raises(ConfigError, match="from 2 to 20"):
+        with_overrides(original, {"segment": {"k": 40}})
+    assert original.segment.k == "auto"
+
+
+def test_the_example_config_states_the_one_k_range():
+    from intentseg.config import K_MAX, K_MIN
+
+    assert f"{K_MIN}..{K_MAX}" in example_config()

@@ -51,9 +51,34 @@ class FeatureSettings(_Section):
     output_table: str = "user_features"
 
 
+#: The one range of k (number of segments) for settings, flags and the API: below 2 there is nothing to
+#: compare; above 20 segments are too many to name, profile and act on.
+K_MIN, K_MAX = 2, 20
+K_RULE = f"'auto' or a whole number from {K_MIN} to {K_MAX}"
+
+
+def parse_k(value: Any) -> int | str:
+    """``value`` (a number, or text from a flag or the environment) as k, or ValueError naming the range."""
+    if isinstance(value, str):
+        value = int(value) if value.strip().isdigit() else value.strip()
+    if isinstance(value, bool) or not (value == "auto" or (isinstance(value, int) and K_MIN <= value <= K_MAX)):
+        raise ValueError(f"k must be {K_RULE}")
+    return value
+
+
+def k_option(text: str | None, flag: str = "--k") -> int | str | None:
+    """The value of a ``--k`` flag checked against the one range (ConfigError naming the flag, exit 2)."""
+    if text is None:
+        return None
+    try:
+        return parse_k(text)
+    except ValueError as exc:
+        raise ConfigError(f"{flag} {text!r}: {exc}.", hint=f"Pass {flag} auto, or a whole number from {K_MIN} to {K_MAX}.") from None
+
+
 class SegmentSettings(_Section):
-    k: int | Literal["auto"] = "auto"
-    k_range: tuple[int, int] = (2, 10)
+    k: int | Literal["auto"] = Field("auto", description=f"number of segments: {K_RULE}")
+    k_range: tuple[int, int] = Field((2, 10), description=f"k scanned by 'auto': [low, high] within {K_MIN}..{K_MAX}")
     features: list[str] | None = None
     random_state: int = 0
     n_init: int = Field(10, ge=1)
@@ -64,18 +89,16 @@ class SegmentSettings(_Section):
     )
     fit_sample_users: int = Field(500_000, ge=100, description="users sampled for the fit above that threshold")
 
-    @field_validator("k")
+    @field_validator("k", mode="before")
     @classmethod
-    def _k_at_least_2(cls, v: Any) -> Any:
-        if isinstance(v, int) and not 2 <= v <= 30:
-            raise ValueError("k must be 'auto' or a whole number from 2 to 30")
-        return v
+    def _k_in_range(cls, v: Any) -> Any:
+        return parse_k(v)
 
     @model_validator(mode="after")
     def _range(self) -> "SegmentSettings":
         lo, hi = self.k_range
-        if not 2 <= lo <= hi <= 30:
-            raise ValueError("k_range must be [low, high] with 2 <= low <= high <= 30")
+        if not K_MIN <= lo <= hi <= K_MAX:
+            raise ValueError(f"k_range must be [low, high] with {K_MIN} <= low <= high <= {K_MAX}")
         return self
 
 
@@ -147,7 +170,7 @@ def _parse_env_value(value: str) -> Any:
 def _describe(error: dict[str, Any], data: dict[str, Any]) -> str:
     key = ".".join(str(p) for p in error["loc"])
     given = error.get("input")
-    allowed = error["msg"]
+    allowed = str(error["msg"]).removeprefix("Value error, ")
     if error["type"] == "extra_forbidden":
         parent = error["loc"][:-1]
         model: Any = Settings
@@ -184,7 +207,31 @@ def load_settings(
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ConfigError(f"{path}: not valid TOML ({exc}).", hint="Fix the syntax at that line.") from exc
     data = _deep_merge(data, _env_layer(environ))
-    data = _deep_merge(data, {k: v for k, v in (overrides or {}).items() if v is not None})
+    return _validate(_deep_merge(data, _given(overrides)), where)
+
+
+def with_overrides(settings: Settings, overrides: dict[str, Any] | None = None) -> Settings:
+    """A new, validated Settings: ``settings`` with ``overrides`` (nested dicts, None = keep) merged in.
+
+    ``settings`` itself is never changed, so a caller can reuse it for the next run.
+    """
+    return _validate(_deep_merge(settings.model_dump(), _given(overrides)), "settings")
+
+
+def _given(overrides: dict[str, Any] | None) -> dict[str, Any]:
+    """Overrides without the None values (a flag that was not given), at every level."""
+    out: dict[str, Any] = {}
+    for key, value in (overrides or {}).items():
+        if isinstance(value, dict):
+            value = _given(value)
+            if not value:
+                continue
+        if value is not None:
+            out[key] = value
+    return out
+
+
+def _validate(data: dict[str, Any], where: str) -> Settings:
     try:
         return Settings.model_validate(data)
     except ValidationError as exc:

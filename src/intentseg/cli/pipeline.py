@@ -11,6 +11,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
+from ..config import K_RULE, k_option
 from .app import app, console, out, print_json
 
 WAREHOUSE = typer.Option(None, "--warehouse", "-w", help="Warehouse URL (default: settings, else duckdb:///intentseg.duckdb).")
@@ -26,16 +27,6 @@ def _progress(quiet: bool) -> Iterator[Any]:
         return
     with console.status("Starting") as status:
         yield lambda text: status.update(text)
-
-
-def _k_option(value: str | None) -> int | str | None:
-    if value is None or value == "auto":
-        return value
-    try:
-        k = int(value)
-    except ValueError:
-        raise typer.BadParameter(f"--k must be 'auto' or a whole number, not {value!r}") from None
-    return k
 
 
 def segments_table(segments: list[dict[str, Any]], title: str) -> Table:
@@ -57,7 +48,7 @@ def segments_table(segments: list[dict[str, Any]], title: str) -> Table:
 def run_cmd(
     warehouse: str | None = WAREHOUSE,
     config: Path | None = CONFIG,
-    k: str | None = typer.Option(None, "--k", help="Number of segments: 'auto' (chosen with evidence) or 2..30."),
+    k: str | None = typer.Option(None, "--k", help=f"Number of segments: {K_RULE} (default: settings, else auto)."),
     model: Path | None = typer.Option(None, "--model", help="Score with this saved model instead of refitting."),
     previous: Path | None = typer.Option(None, "--previous", help="Keep ids and names of this model (default: the last run's)."),
     fresh: bool = typer.Option(False, "--fresh", help="Ignore the previous run: new ids and names."),
@@ -83,7 +74,7 @@ def run_cmd(
         raise typer.BadParameter(f"--engine must be 'warehouse' or 'spark', not {engine!r}")
     prev: Any = None if fresh else (previous or True)
     with _progress(as_json) as progress:
-        result = run(warehouse, config=config, k=_k_option(k), model=model, previous=prev,
+        result = run(warehouse, config=config, k=k_option(k), model=model, previous=prev,
                      report_dir=report, model_out=model_out, events=events, progress=progress)
     if as_json:
         print_json(result.to_json())

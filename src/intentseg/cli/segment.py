@@ -6,18 +6,10 @@ from pathlib import Path
 
 import typer
 
-from ..config import load_settings
+from ..config import K_RULE, k_option, load_settings
 from ..errors import InputError
 from ..warehouse import connect
 from .app import app, console, out, print_json
-
-
-def _parse_k(k: str | None) -> int | str | None:
-    if k is None or k == "auto":
-        return k
-    if k.isdigit() and 3 <= int(k) <= 12:
-        return int(k)
-    raise InputError(f"--k {k!r} is not a number of segments.", hint="Use --k auto, or a whole number from 3 to 12.")
 
 
 def _parse_range(text: str | None) -> list[int] | None:
@@ -32,7 +24,7 @@ def _parse_range(text: str | None) -> list[int] | None:
 @app.command("segment")
 def segment_command(
     warehouse: str = typer.Option(None, "--warehouse", "-w", help="Warehouse URL (default: settings)."),
-    k: str = typer.Option(None, "--k", help="Number of segments: auto (default) or 3..12."),
+    k: str = typer.Option(None, "--k", help=f"Number of segments: {K_RULE} (default: settings, else auto)."),
     k_range: str = typer.Option(None, "--k-range", help="k values scanned by --k auto, LOW:HIGH (default 2:10)."),
     features: str = typer.Option(None, "--features", help="Comma-separated model features (default: the built-in set)."),
     model_out: Path = typer.Option(None, "--model-out", help="Write the fitted model to this JSON file."),
@@ -43,11 +35,11 @@ def segment_command(
     from ..model import Segmenter
 
     segment = {
-        "k": _parse_k(k),
+        "k": k_option(k),
         "k_range": _parse_range(k_range),
         "features": [f.strip() for f in features.split(",") if f.strip()] if features else None,
     }
-    settings = load_settings(config, {"warehouse": warehouse, "segment": {key: v for key, v in segment.items() if v is not None}})
+    settings = load_settings(config, {"warehouse": warehouse, "segment": segment})
     s = settings.segment
     with connect(settings.warehouse) as wh:
         table = settings.features.output_table
