@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .errors import ConfigError, MissingColumnError
+from .errors import ConfigError, InputError, MissingColumnError
 
 
 @dataclass(frozen=True)
@@ -130,6 +130,13 @@ class SourceMapping:
         for col in src.columns:
             want = self.physical(col.name)
             found = lower.get(want.lower())
+            same = [a for a in available if a.lower() == want.lower()]
+            if len(same) > 1:  # which one holds the values? (pyarrow would fail with a KeyError)
+                raise InputError(
+                    f"{where}: column {want!r} of source {self.source!r} appears {len(same)} times "
+                    f"({', '.join(repr(a) for a in same)}).",
+                    hint="Rename or remove the duplicate column in the file's header, then ingest it again.",
+                )
             if found is None and col.required:
                 raise MissingColumnError(
                     f"{where}: required column {want!r} of source {self.source!r} not found. "
