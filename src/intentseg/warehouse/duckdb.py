@@ -33,6 +33,10 @@ class DuckDBWarehouse(Warehouse):
         "bool": "BOOLEAN",
         "json": "VARCHAR",
     }
+    # Two connections inserting the same new key: the second statement or commit fails (DuckDB does not
+    # wait for the first), and a retry skips the key.
+    transient_errors = ("write-write conflict", "failed to commit", "conflict on tuple", "violates unique constraint")
+    insert_skip_sql = "INSERT OR IGNORE INTO {table} ({cols}) SELECT {cols} FROM {staging}"
     # Two connections committing the same new key: the second commit fails, and a retry skips the key.
     transient_errors = ("write-write conflict", "failed to commit", "conflict on tuple")
     insert_skip_sql = "INSERT OR IGNORE INTO {table} ({cols}) SELECT {cols} FROM {staging}"
