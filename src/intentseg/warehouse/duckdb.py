@@ -37,9 +37,6 @@ class DuckDBWarehouse(Warehouse):
     # wait for the first), and a retry skips the key.
     transient_errors = ("write-write conflict", "failed to commit", "conflict on tuple", "violates unique constraint")
     insert_skip_sql = "INSERT OR IGNORE INTO {table} ({cols}) SELECT {cols} FROM {staging}"
-    # Two connections committing the same new key: the second commit fails, and a retry skips the key.
-    transient_errors = ("write-write conflict", "failed to commit", "conflict on tuple")
-    insert_skip_sql = "INSERT OR IGNORE INTO {table} ({cols}) SELECT {cols} FROM {staging}"
 
     def __init__(self, url: str, tracer: Tracer | None = None) -> None:
         super().__init__(url, tracer)

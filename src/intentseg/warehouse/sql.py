@@ -23,7 +23,6 @@ from ..errors import (
     WarehouseUnavailable,
 )
 from ..schema import USER_ID_MAX_CHARS
-from ..schema import USER_ID_MAX_CHARS
 from .base import Tracer, Warehouse, redact_url, scrub, split_url
 from .dialects import SQLGLOT_DIALECTS
 
@@ -269,11 +268,6 @@ class SQLAlchemyWarehouse(Warehouse):
                     conn.invalidate()
         finally:
             conn.close()
-
-    def _execute_rowcount(self, sql: str) -> int:
-        self._trace(sql, None)
-        with self._connection() as conn, self._errors():
-            return int(conn.exec_driver_sql(sql).rowcount)
 
     def _execute_rowcount(self, sql: str) -> int:
         self._trace(sql, None)
