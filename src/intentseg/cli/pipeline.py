@@ -29,6 +29,15 @@ def _progress(quiet: bool) -> Iterator[Any]:
         yield lambda text: status.update(text)
 
 
+def _load_model(path: Path | None) -> Any:
+    """The model file, validated (ModelFileError, exit 2, naming the file and the field)."""
+    if path is None:
+        return None
+    from ..model import Segmenter
+
+    return Segmenter.load(path)
+
+
 def segments_table(segments: list[dict[str, Any]], title: str) -> Table:
     """Segments, least engaged first: id, name, size, share, the most defining trait, the advice."""
     table = Table(title=title, show_lines=False, expand=False)
@@ -73,8 +82,9 @@ def run_cmd(
     elif engine != "warehouse":
         raise typer.BadParameter(f"--engine must be 'warehouse' or 'spark', not {engine!r}")
     prev: Any = None if fresh else (previous or True)
+    loaded = _load_model(model)  # a bad model file fails here, before any warehouse work
     with _progress(as_json) as progress:
-        result = run(warehouse, config=config, k=k_option(k), model=model, previous=prev,
+        result = run(warehouse, config=config, k=k_option(k), model=loaded, previous=prev,
                      report_dir=report, model_out=model_out, events=events, progress=progress)
     if as_json:
         print_json(result.to_json())
@@ -103,8 +113,9 @@ def assign_cmd(
     """Score users with an existing model (no refit) and write user_segments and history."""
     from ..pipeline import assign
 
+    loaded = _load_model(model)  # a bad model file fails here, before any warehouse work
     with _progress(as_json) as progress:
-        result = assign(warehouse, model=model, config=config, progress=progress)
+        result = assign(warehouse, model=loaded, config=config, progress=progress)
     if as_json:
         print_json(result.to_json())
         return
@@ -132,8 +143,8 @@ def segments_cmd(
 ) -> None:
     """List segments of a run: name, size, share, key traits, targeting advice."""
     from ..errors import InputError
-    from ..pipeline import segment_summaries
     from ..model.persist import from_dict
+    from ..pipeline import segment_summaries
 
     with _tables(warehouse, config) as tables:
         row = tables.run(run_id)

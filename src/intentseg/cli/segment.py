@@ -44,7 +44,7 @@ def segment_command(
     with connect(settings.warehouse) as wh:
         table = settings.features.output_table
         if wh.table_exists(table):
-            frame, origin = wh.query(f"SELECT * FROM {wh.quote(table)}"), f"table {table}"
+            frame, origin = wh.query(f"SELECT * FROM {wh.quote_table(table)}"), f"table {table}"
         else:
             from ..features import build_features
 

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import functools
 import io
-from typing import Callable, TypeVar
+from collections.abc import Callable
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
