@@ -27,7 +27,7 @@ def top_queries(wh: Warehouse, settings: Settings, members_table: str) -> pd.Dat
         "SELECT segment_id, query, searches FROM ("
         f" SELECT m.segment_id AS segment_id, s.{q} AS query, COUNT(*) AS searches,"
         f" ROW_NUMBER() OVER (PARTITION BY m.segment_id ORDER BY COUNT(*) DESC, s.{q}) AS rn"
-        f" FROM {wh.quote(mapping.table)} s JOIN {wh.quote(members_table)} m ON m.user_id = s.{uid}"
+        f" FROM {wh.quote_table(mapping.table)} s JOIN {wh.quote_table(members_table)} m ON m.user_id = s.{uid}"
         f" GROUP BY m.segment_id, s.{q}) ranked WHERE rn <= :n ORDER BY segment_id, searches DESC"
     )
     df = wh.query(sql, {"n": TOP_QUERIES})
@@ -127,7 +127,7 @@ def render_from_warehouse(wh: Warehouse, settings: Settings, out_dir: str | Path
     if len(earlier) and wh.table_exists(hist):
         at = earlier.iloc[0]["finished_at"]
         previous = wh.query(
-            f"SELECT user_id, segment_id, segment_name FROM {wh.quote(hist)} "
+            f"SELECT user_id, segment_id, segment_name FROM {wh.quote_table(hist)} "
             "WHERE valid_from <= :at AND (valid_to IS NULL OR valid_to > :at)",
             {"at": pd.Timestamp(at).to_pydatetime()},
         )

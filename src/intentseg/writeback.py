@@ -101,7 +101,8 @@ class Tables:
     names: OutputSettings
 
     def q(self, name: str) -> str:
-        return self.warehouse.quote(name)
+        """A table name (``schema.table`` allowed, as ``create_table`` takes it) or one of our column names."""
+        return self.warehouse.quote_table(name)
 
     # -- runs --------------------------------------------------------------------------------------
     def ensure_runs_table(self) -> None:
