@@ -261,3 +261,26 @@ def test_a_copy_with_one_more_line_adds_exactly_that_line(warehouse_url, tmp_pat
     assert_accounted(report)
     assert (report.accepted, report.already_loaded, report.quarantined) == (1, 3000, 0)
     assert counts(warehouse_url) == (3001, 3001)
+
+
+def test_undecodable_bytes_in_a_parquet_binary_column_quarantine_only_their_row(warehouse_url, tmp_path):
+    path = tmp_path / "clickstream.parquet"
+    pq.write_table(pa.table({
+        "user_id": pa.array([1, 2, 3], pa.int64()),
+        "timestamp": pa.array(["2026-09-01T10:00:00Z"] * 3),
+        "url": pa.array([b"/ok", b"/caf\xe9", b"/fine"], pa.binary()),  # row 2: Latin-1, not UTF-8
+    }), path)
+    report = ingest(path, warehouse_url)
+    assert_accounted(report)
+    assert (report.accepted, report.sources["clickstream"].quarantined) == (2, {"invalid_utf8": 1})
+    q = quarantine(warehouse_url)
+    assert (q["line"].tolist(), q["column"].tolist()) == ([2], ["url"])
+    assert "\\\\xe9" in q["raw"].iloc[0]  # the bytes stay visible
+    assert table_rows(warehouse_url)["url"].tolist() == ["/ok", "/fine"]
+
+
+def test_every_quarantine_reason_is_documented():
+    from intentseg.ingest import REASONS
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "ingest.md").read_text()
+    assert [r for r in REASONS if f"| `{r}` |" not in docs] == []

@@ -101,8 +101,14 @@ def _parquet(path: Path, batch_rows: int) -> Iterator[RawBatch]:
     start = 1
     for batch in pq.ParquetFile(path).iter_batches(batch_size=batch_rows):
         n = batch.num_rows
-        yield RawBatch(pa.Table.from_batches([batch]), np.arange(start, start + n, dtype=np.int64))
+        raw = RawBatch(pa.Table.from_batches([batch]), np.arange(start, start + n, dtype=np.int64))
+        # Binary columns (text written without the UTF-8 annotation) may hold bytes that do not decode.
+        yield _decode_utf8(raw, batch.schema.names) if any(map(_is_binary, batch.schema.types)) else raw
         start += n
+
+
+def _is_binary(t: pa.DataType) -> bool:
+    return pa.types.is_binary(t) or pa.types.is_large_binary(t)
 
 
 # -- CSV ---------------------------------------------------------------------------------------------
@@ -154,6 +160,9 @@ def _decode_utf8(batch: RawBatch, names: list[str]) -> RawBatch:
     """Binary columns -> UTF-8 strings; rows with bytes that do not decode are flagged ``invalid_utf8``."""
     columns = []
     for name, col in zip(names, batch.table.columns):
+        if not _is_binary(col.type):  # a Parquet column of numbers or timestamps stays as it is
+            columns.append(col)
+            continue
         try:
             columns.append(pc.cast(col, pa.string()))
             continue
@@ -170,12 +179,14 @@ def _decode_utf8(batch: RawBatch, names: list[str]) -> RawBatch:
     # The raw row of a flagged row shows its bytes as they were (\\xNN escapes), not the null put in.
     for i in batch.flagged:
         batch.raw_text[i] = json.dumps(
-            {n: None if c[i].as_py() is None else c[i].as_py().decode("utf-8", "backslashreplace")
-             for n, c in zip(names, batch.table.columns)},
-            ensure_ascii=False,
+            {n: _shown(c[i].as_py()) for n, c in zip(names, batch.table.columns)}, ensure_ascii=False, default=str
         )
     batch.table = pa.Table.from_arrays(columns, names=names)
     return batch
+
+
+def _shown(value: Any) -> Any:
+    return value.decode("utf-8", "backslashreplace") if isinstance(value, bytes) else value
 
 
 def _rebatch(batches: Iterator[RawBatch], batch_rows: int) -> Iterator[RawBatch]:
