@@ -36,6 +36,19 @@ def test_ingest_json_map_and_cap_flags(duck_url, tmp_path):
     assert data["accepted"] == 1 and data["sources"]["clickstream"]["quarantined"] == {"time_spent_above_cap": 1}
 
 
+def test_ingest_shows_events_already_loaded(duck_url, tmp_path):
+    runner.invoke(app, ["ingest", str(write(tmp_path / "a" / "clickstream.csv", csv_lines("1,2026-09-01,/a,,,"))),
+                        "--warehouse", duck_url])
+    # another file with the same event and a new one: 1 accepted, 1 already loaded, nothing quarantined
+    again = write(tmp_path / "b" / "clickstream.csv", csv_lines("1,2026-09-01,/a,,,", "2,2026-09-01,/b,,,"))
+    result = runner.invoke(app, ["ingest", str(again), "--warehouse", duck_url, "--json"])
+    data = json.loads(result.stdout)
+    assert (data["accepted"], data["already_loaded"], data["quarantined"]) == (1, 1, 0)
+    table = runner.invoke(app, ["ingest", str(write(tmp_path / "c" / "clickstream.csv",
+                                                    csv_lines("1,2026-09-01,/a,,,"))), "--warehouse", duck_url])
+    assert table.exit_code == 0 and "already loaded" in table.output
+
+
 def test_sources_lists_tables_and_ledger(duck_url, tmp_path):
     runner.invoke(app, ["ingest", str(write(tmp_path / "clickstream.csv", csv_lines("1,2026-09-01,/a,,,"))),
                         "--warehouse", duck_url])

@@ -45,12 +45,14 @@ def ingest_command(
         print_json(report.to_dict())
         return
     table = Table(title=f"Ingested into {report.warehouse} in {report.seconds:.1f} s")
-    for col in ("source / reason", "rows read", "accepted", "quarantined"):
+    # already loaded: events the warehouse held before (skipped, not quarantined)
+    for col in ("source / reason", "rows read", "accepted", "already loaded", "quarantined"):
         table.add_column(col, justify="left" if col == "source / reason" else "right")
     for s in report.sources.values():
-        table.add_row(Text.assemble((s.source, "bold"), f" ({s.table})"), f"{s.rows_read:,}", f"{s.accepted:,}", f"{s.quarantined_rows:,}")
+        table.add_row(Text.assemble((s.source, "bold"), f" ({s.table})"), f"{s.rows_read:,}", f"{s.accepted:,}",
+                      f"{s.already_loaded:,}", f"{s.quarantined_rows:,}")
         for why, n in sorted(s.quarantined.items()):
-            table.add_row(f"  {why}", "", "", f"{n:,}")
+            table.add_row(f"  {why}", "", "", "", f"{n:,}")
     out.print(table)
     for f in report.files:
         if f.status != "loaded":
