@@ -9,9 +9,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from intentseg.errors import ConfigError
 from intentseg.warehouse.base import bind_parameters
 from intentseg.warehouse.dialects import SQLGLOT_DIALECTS, sqlglot_dialect
-from intentseg.errors import ConfigError
 
 HOSTILE = [":gold", "$x", "O'Brien \"quoted\"", "50% off", "back\\slash", "emoji 🎯"]
 

@@ -89,7 +89,7 @@ def test_no_user_value_is_pasted_into_sql(warehouse_url, events):
     for in_warehouse in (False, True):
         statements: list[tuple[str, dict | None]] = []
         s = _settings(warehouse_url, names, in_warehouse=in_warehouse)
-        run(settings=s, tracer=lambda sql, params: statements.append((sql, params)))
+        run(settings=s, tracer=lambda sql, params, seen=statements: seen.append((sql, params)))
         assert statements, "the tracer saw no statement"
         pasted = [sql for sql, _ in statements if "p0ison" in sql]
         assert pasted == [], f"a segment name was pasted into SQL: {pasted[:1]}"

@@ -23,10 +23,12 @@ from sqlglot import exp
 from ..config import FeatureSettings, Settings
 from ..errors import ConfigError, NoUsersError
 from ..schema import SOURCES, SourceMapping
-from ..warehouse import Warehouse, connect
-from ..warehouse import dialects
-from ..warehouse.dialects import DIALECTS, sqlglot_dialect
+from ..warehouse import Warehouse, connect, dialects
+from ..warehouse.dialects import sqlglot_dialect
 from .intents import IntentClassifier, RuleIntentClassifier, classify_queries, count_words
+
+#: The dialects the feature SQL is written for (the one registry's names).
+DIALECTS = dialects.DIALECTS
 
 #: The output columns, in order, with their kind ("id", "count", "float", "timestamp").
 FEATURE_COLUMNS: dict[str, str] = {

@@ -6,12 +6,12 @@ and the scoring SQL (``Segmenter.to_sql``): one name means one dialect everywher
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
-from sqlglot.generator import Generator
 from sqlglot.dialects.mysql import MySQL
+from sqlglot.generator import Generator
 
 from ..errors import ConfigError
 
@@ -58,7 +58,7 @@ def sqlglot_dialect(name: str) -> Dialect:
     return SQLGLOT_DIALECTS[dialect_name(name)]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _colon_generator(generator_class: type[Generator]) -> type[Generator]:
     """``generator_class`` writing placeholders as ``:name``, the form every ``Warehouse`` binds."""
 
