@@ -190,13 +190,13 @@ class DuckDBWarehouse(Warehouse):
         return {name: name for name in found}
 
     def run_lock(self, name: str, *, wait_s: float = 0) -> AbstractContextManager[None]:
-        """``flock`` on ``<file>.lock`` beside the DuckDB file (DuckDB's own file lock only keeps other
+        """``flock`` on ``<file>.<name>.lock`` beside the DuckDB file (DuckDB's own file lock only keeps other
         processes out, not a second run or an ``assign`` in this one); in memory, a lock in this process."""
         from .locks import file_lock, local_lock, lock_path
 
         if self.path in (":memory:", ":connection:"):
             return local_lock(f"duckdb:{id(self.con)}:{name}", f"DuckDB {self.path}", wait_s=wait_s)
-        return file_lock(lock_path(self.path), f"DuckDB file {self.path}", wait_s=wait_s)
+        return file_lock(lock_path(self.path, name), f"DuckDB file {self.path}", wait_s=wait_s)
 
     def close(self) -> None:
         if self.path != ":connection:":
@@ -205,8 +205,8 @@ class DuckDBWarehouse(Warehouse):
 
 def _open(path: str, config: dict[str, str]) -> duckdb.DuckDBPyConnection:
     """Open a DuckDB file; when another process holds it because an intentseg run is writing to it (its
-    ``.lock`` beside the file is held), raise RunInProgress instead of a bare "could not set lock"."""
-    from .locks import in_progress, is_file_locked, lock_path
+    lock file beside it is held), raise RunInProgress instead of a bare "could not set lock"."""
+    from .locks import held_locks, in_progress
 
     deadline = time.monotonic() + _OPEN_RETRY_S
     while True:
@@ -215,7 +215,7 @@ def _open(path: str, config: dict[str, str]) -> duckdb.DuckDBPyConnection:
         except duckdb.IOException as exc:
             if path == ":memory:" or "lock" not in str(exc).lower():
                 raise
-            if is_file_locked(lock_path(path)):
+            if held_locks(path):
                 raise in_progress(f"DuckDB file {path}") from None
             if time.monotonic() >= deadline:  # held by a process that is not an intentseg run
                 raise
