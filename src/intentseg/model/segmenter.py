@@ -131,33 +131,53 @@ class Segmenter(ClusterMixin, TransformerMixin, BaseEstimator):
         # The scan already fitted k on all users when they fit in its sample: the same fit, not repeated.
         km = fitted.get(k) or KMeans(n_clusters=k, n_init=self.n_init, max_iter=self.max_iter,
                                      random_state=seed).fit(Z)
-        centers = km.cluster_centers_
+        return self._finish(km.cluster_centers_, X, raw, Z, kinds, from_frame=from_frame, previous=previous,
+                            inertia=float(km.inertia_), n_iter=int(km.n_iter_),
+                            metadata={"n_users": int(n), "seed": seed})
+
+    def _finish(self, centers: np.ndarray, X: Any, raw: np.ndarray, Z: np.ndarray, kinds: list[str], *,
+                from_frame: bool, previous: Segmenter | None, inertia: float, n_iter: int,
+                metadata: dict[str, Any], sizes: np.ndarray | None = None) -> Segmenter:
+        """The end of every fit (scikit-learn here, MLlib in :mod:`intentseg.model.mllib`), given K-Means centres.
+
+        Orders the centres by engagement (0 = least engaged), matches them to ``previous``, labels ``X``,
+        profiles and names the segments from ``raw``/``Z`` (the same users), and records the metadata.
+        ``sizes``: users per centre (in ``centers`` order) counted on more users than ``X`` holds.
+        """
+        names = self.feature_names_
         weights = self._engagement_weights(names, from_frame)
         order = np.argsort(centers @ weights, kind="stable")  # 0 = least engaged
         centers = centers[order]
+        sizes = sizes[order] if sizes is not None else None
 
         inherited: dict[int, str] = {}
         self.stability_ = None
         if previous is not None:
+            unmatched = centers
             centers, inherited, matched, drift = self._match_previous(previous, centers)
+            sizes = _follow(unmatched, centers, sizes) if sizes is not None else None
         self.cluster_centers_ = centers
         self.engagement_ = centers @ weights
         self.labels_ = self.predict(X)
-        self.inertia_ = float(km.inertia_)
-        self.n_iter_ = int(km.n_iter_)
+        self.inertia_ = inertia
+        self.n_iter_ = n_iter
 
+        k = len(centers)
         profiles = naming.build_profiles(raw, Z, self.labels_, k, names, kinds)
+        if sizes is not None:
+            for p in profiles:
+                p["size"] = int(sizes[p["segment_id"]])
+                p["share"] = float(sizes[p["segment_id"]] / sizes.sum()) if sizes.sum() else 0.0
         self.segment_names_ = naming.name_and_advise(profiles, names, inherited, self.engagement_, k)
         self.profiles_ = profiles
 
         if previous is not None:
             self.stability_ = self._stability(previous, X, matched, drift)
         self.metadata_ = {
-            "n_users": int(n),
             "fitted_at": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
-            "seed": seed,
             "inertia": self.inertia_,
             "scikit_learn": sklearn.__version__,
+            **metadata,
         }
         return self
 
@@ -360,3 +380,8 @@ class Segmenter(ClusterMixin, TransformerMixin, BaseEstimator):
             "centre_drift": {int(s): d for s, d in sorted(drift.items())},
             "changed_share": changed,
         }
+
+def _follow(before: np.ndarray, after: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """``values`` per row of ``before``, reordered as the same rows appear in ``after``."""
+    index = [int(np.flatnonzero((before == row).all(axis=1))[0]) for row in after]
+    return values[index]
