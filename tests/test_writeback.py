@@ -231,3 +231,23 @@ def test_a_waiting_run_gets_the_lock_when_it_is_released(warehouse_url, warehous
         with second.run_lock(RUN_LOCK, wait_s=10):  # waits for the holder to let go
             pass
     release.join()
+
+
+def test_text_ids_that_differ_only_in_case_or_accent_stay_different_users(warehouse):
+    tables = Tables(warehouse, OutputSettings())
+    ids = ["Alice", "alice", "ALICE", "Alicé", "a" * 128]  # the last: the longest id ingest accepts
+    assignments = pd.DataFrame({"user_id": ids, "segment_id": [0, 1, 2, 0, 1],
+                                "segment_name": ["Low engagement", "Moderate engagement", "Highly engaged",
+                                                 "Low engagement", "Moderate engagement"],
+                                "distance": [0.5] * 5})
+    tables.write_results("r1", assignments, _profiles(), T1)
+    # "alice" joins "Alice"'s segment and the long id moves: a collation that merged ids would find
+    # "Alice"'s open interval for "alice" and open none for her
+    moved = assignments.assign(segment_id=[0, 0, 2, 0, 2], segment_name=["Low engagement", "Low engagement",
+                               "Highly engaged", "Low engagement", "Highly engaged"])
+    tables.write_results("r2", moved, _profiles(), T2)
+    current = warehouse.query("SELECT user_id, segment_id FROM user_segments")
+    assert sorted(map(tuple, current.values.tolist())) == sorted(zip(ids, [0, 0, 2, 0, 2]))
+    open_ = warehouse.query("SELECT user_id, segment_id FROM user_segment_history WHERE valid_to IS NULL")
+    assert sorted(map(tuple, open_.values.tolist())) == sorted(zip(ids, [0, 0, 2, 0, 2]))
+    assert warehouse.row_count("user_segment_history") == 7  # two intervals closed, two opened

@@ -352,7 +352,7 @@ def run(
                                " ON s.user_id = m.user_id")
             previous_members = wh.query(members_sql)
         if in_warehouse:
-            user_type = "key" if logical_type(features["user_id"].dtype) == "text" else "bigint"
+            user_type = "id" if logical_type(features["user_id"].dtype) == "text" else "bigint"
             with steps.step("assign", "Scoring users inside the warehouse"):
                 scored_at = now_utc()
                 scoring, names = bound_scoring_sql(seg, dialect=wh.dialect, features_table=table)

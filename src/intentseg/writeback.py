@@ -269,7 +269,7 @@ class Tables:
         seg = assignments[["user_id", "segment_id", "segment_name", "distance"]].copy()
         seg["run_id"] = run_id
         seg["scored_at"] = pd.Timestamp(scored_at)
-        user_type = "key" if logical_type(seg["user_id"].dtype) == "text" else "bigint"
+        user_type = "id" if logical_type(seg["user_id"].dtype) == "text" else "bigint"
         types = {"user_id": user_type, "segment_name": "text", "run_id": "key"}
         staging = self.staging_table(run_id)
         self.warehouse.drop_table(staging)  # this run's own, left by a failed attempt
