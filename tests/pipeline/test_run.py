@@ -106,3 +106,21 @@ def test_auto_k_on_planted_personas_finds_them(loaded_url, events):
     assert result.k >= 3
     assert ari > 0.6, f"k={result.k}, ARI {ari:.2f}"
     assert np.isfinite(result.metrics["silhouette"])
+
+
+def test_a_rename_in_the_settings_reaches_history(loaded_url):
+    first = run(settings=fast_settings(loaded_url, k=3))
+    renamed = fast_settings(loaded_url, k=3)
+    renamed.segment.names = {"0": "Dormant"}  # [segment.names] 0 = "Dormant"
+    second = run(settings=renamed)
+    with connect(loaded_url) as wh:
+        current = wh.query("SELECT user_id, segment_id, segment_name FROM user_segments ORDER BY user_id")
+        open_ = wh.query("SELECT user_id, segment_id, segment_name, run_id FROM user_segment_history "
+                         "WHERE valid_to IS NULL ORDER BY user_id")
+        closed = wh.query("SELECT segment_name, run_id FROM user_segment_history WHERE valid_to IS NOT NULL")
+    dormant = current[current["segment_id"] == 0]
+    assert len(dormant) and set(dormant["segment_name"]) == {"Dormant"}
+    assert open_[["user_id", "segment_id", "segment_name"]].values.tolist() == current.values.tolist()
+    # segment 0's intervals under its old name were closed and reopened by the renaming run
+    assert set(open_.loc[open_["segment_id"] == 0, "run_id"]) == {second.run_id}
+    assert ("Low engagement", first.run_id) in set(map(tuple, closed.values.tolist()))
