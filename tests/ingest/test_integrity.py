@@ -126,14 +126,16 @@ def test_bad_values_are_quarantined_row_by_row_and_the_batch_loads(warehouse_url
         f"3,2026-09-01T10:00:00Z,{too_long},,desktop,5",  # line 4: text_too_long
         "4,2026-09-01T10:00:00Z,/ok,ref\x00,desktop,5",  # line 5: NUL in an optional column too
         "5,2026-09-01T10:00:00Z,/fine,,mobile,7",  # line 6: loads
+        "6,0999-12-31T23:59:59Z,/old,,mobile,7",  # line 7: before year 1000 (MariaDB) -> invalid_timestamp
     ))
     report = ingest(path, warehouse_url)
     assert_accounted(report)
     assert report.accepted == 2
-    assert report.sources["clickstream"].quarantined == {"nul_byte": 2, "text_too_long": 1}
+    assert report.sources["clickstream"].quarantined == {"nul_byte": 2, "text_too_long": 1, "invalid_timestamp": 1}
     q = quarantine(warehouse_url)
     assert list(zip(q["line"], q["reason"], q["column"])) == [
         (3, "nul_byte", "url"), (4, "text_too_long", "url"), (5, "nul_byte", "referrer"),
+        (7, "invalid_timestamp", "timestamp"),
     ]
     rows = table_rows(warehouse_url)
     assert rows["user_id"].tolist() == [1, 5]
@@ -284,3 +286,16 @@ def test_every_quarantine_reason_is_documented():
 
     docs = (Path(__file__).resolve().parents[2] / "docs" / "ingest.md").read_text()
     assert [r for r in REASONS if f"| `{r}` |" not in docs] == []
+
+
+def test_a_lone_surrogate_escape_in_json_lines_quarantines_only_its_row(warehouse_url, tmp_path):
+    path = write(tmp_path / "search_queries.jsonl", "\n".join([
+        '{"user_id": 1, "timestamp": "2026-09-01T10:00:00Z", "query": "ok"}',
+        '{"user_id": 2, "timestamp": "2026-09-01T10:00:00Z", "query": "bad \\ud800 half"}',  # line 2
+        '{"user_id": 3, "timestamp": "2026-09-01T10:00:00Z", "query": "\\u00e9t\\u00e9"}',  # a real é: loads
+    ]) + "\n")
+    report = ingest(path, warehouse_url)
+    assert_accounted(report)
+    assert (report.accepted, report.sources["search_queries"].quarantined) == (2, {"invalid_utf8": 1})
+    assert quarantine(warehouse_url, "search_queries")["line"].tolist() == [2]
+    assert sorted(table_rows(warehouse_url, "search_queries")["query"]) == ["ok", "été"]

@@ -226,7 +226,11 @@ def _jsonl(path: Path, batch_rows: int) -> Iterator[RawBatch]:
                     obj = json.loads(text)
                 except ValueError:
                     obj = None
-                if isinstance(obj, dict):
+                if isinstance(obj, dict) and "\\ud" in text.lower() and not _encodable(obj):
+                    # a "\ud800" escape: a lone surrogate is no character, no warehouse can store it
+                    rejected.append(RejectedRow(number, "invalid_utf8", None,
+                                                json.dumps({"_text": text.rstrip("\r\n")}, ensure_ascii=False)))
+                elif isinstance(obj, dict):
                     rows.append(obj)
                     lines.append(number)
                 else:
@@ -237,6 +241,14 @@ def _jsonl(path: Path, batch_rows: int) -> Iterator[RawBatch]:
                 rows, lines, rejected = [], [], []
     if rows or rejected:
         yield _json_batch(rows, lines, rejected)
+
+
+def _encodable(obj: dict[str, Any]) -> bool:
+    try:
+        json.dumps(obj, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _json_text(value: Any) -> str | None:

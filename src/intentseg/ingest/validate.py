@@ -30,7 +30,7 @@ REASONS = {
     "user_id_too_long": "a text user_id is longer than schema.USER_ID_MAX_CHARS (128) characters",
     "nul_byte": "a text value holds a NUL character (\\x00), which PostgreSQL cannot store",
     "text_too_long": "a text value is longer than its column holds (schema.TEXT_MAX_CHARS, 65,535 characters)",
-    "invalid_timestamp": "timestamp is empty or neither ISO 8601 nor epoch seconds",
+    "invalid_timestamp": "timestamp is empty, neither ISO 8601 nor epoch seconds, or before the year 1000",
     "invalid_time_spent": "time_spent is not a number",
     "negative_time_spent": "time_spent is below 0",
     "time_spent_above_cap": "time_spent is above ingest.time_spent_cap_s",
@@ -39,6 +39,7 @@ REASONS = {
 
 _INT = r"[+-]?\d+"
 _INT64_MAX = 2**63 - 1
+_EARLIEST = pd.Timestamp("1000-01-01")
 _NUMBER = r"[+-]?(\d+\.?\d*|\.\d+)"
 
 
@@ -113,7 +114,8 @@ def check(batch: RawBatch, source: Source, columns: dict[str, str | None], rules
             non_integer, seen = int(invalid.sum()), int((~missing).sum())
             values[col.name] = ids
         elif col.kind == "timestamp":
-            ts = _timestamps(arr)
+            # before year 1000 MariaDB's DATETIME cannot hold it: the same rule on every engine
+            ts = _timestamps(arr).where(lambda t: t >= _EARLIEST)
             flag(ts.isna().to_numpy(), "invalid_timestamp", physical)
             values[col.name] = ts
         elif col.kind == "seconds":
