@@ -247,8 +247,9 @@ class Warehouse(ABC):
     #: whether secondary indexes help joins (DuckDB hash-joins without them, and cannot rename an
     #: indexed table, so it skips them).
     uses_indexes: ClassVar[bool] = True
-    #: whether the engine fits K-Means where the data lives (Spark MLlib: ``fit_segmenter``); the others
-    #: fit scikit-learn on a sample the pipeline collects.
+    #: whether the engine can fit K-Means where the data lives: it gives :meth:`spark_frame`, and the
+    #: pipeline fits with :mod:`intentseg.model.mllib` above ``segment.in_warehouse_above`` users; the
+    #: others fit scikit-learn on the sample the pipeline collects.
     fits_in_engine: ClassVar[bool] = False
 
     def __init__(self, url: str, tracer: Tracer | None = None) -> None:
@@ -328,6 +329,10 @@ class Warehouse(ABC):
             f"{self.engine} cannot read events from files in place ({path}).",
             hint=f"Load them first with `intentseg ingest {path} --warehouse {self.display_url}`, then run without --events.",
         )
+
+    def spark_frame(self, table_or_sql: str, params: dict[str, Any] | None = None) -> Any:
+        """A Spark DataFrame of a table or a query, for work done in the engine (``fits_in_engine``)."""
+        raise NotImplementedError(f"{type(self).__name__} has no Spark DataFrames (fits_in_engine is False).")
 
     def close(self) -> None:  # noqa: B027 - optional for adapters
         """Release connections."""

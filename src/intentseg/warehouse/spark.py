@@ -29,6 +29,7 @@ are run copy-on-write (the new rows are computed in Spark, then the table is rep
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 import uuid
@@ -250,6 +251,16 @@ class SparkWarehouse(Warehouse):
             self._rewrite(stmt, params)
         else:
             self._sql(sql, params).collect()
+
+    def spark_frame(self, table_or_sql: str, params: dict[str, Any] | None = None) -> Any:
+        """A Spark DataFrame of a table (a name) or of a query (text starting with SELECT or WITH)."""
+        if re.match(r"\s*(\(|select\b|with\b)", table_or_sql, re.IGNORECASE):
+            return self._sql(table_or_sql, params)
+        if not self._resolve(table_or_sql):
+            raise TableNotFound(f"Spark: table {table_or_sql!r} not found.",
+                                hint="Pass ?events=DIR or ?jdbc=URL in the spark:// URL, or map table names in intentseg.toml.")
+        with self._errors():
+            return self.spark.table(self.quote_table(table_or_sql))
 
     def table_exists(self, name: str) -> bool:
         return self._resolve(name)
