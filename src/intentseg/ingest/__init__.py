@@ -125,7 +125,7 @@ def _load_file(wh: Warehouse, f: PlannedFile, target: Target, rules: Rules, batc
         if again.any():  # the same event in an earlier batch of this file
             repeats = checked.quarantined(str(f.path), rows=checked.event_rows[again], reason="duplicate")
             rejected, events = pa.concat_tables([rejected, repeats]), events.filter(pa.array(~again))
-        inserted = target.load_batch(events, rejected, ingested_at)
+        inserted = target.load_batch(events, rejected, ingested_at, digest)
         result.rows_read += batch.rows_read
         result.accepted += inserted
         # Events the table held already (an interrupted earlier run of this file, an overlapping file,

@@ -4,8 +4,9 @@ The warehouse keeps events unique, not Python: each source table has a unique in
 and a batch is copied in from a staging table with the engine's insert-that-skips-duplicates
 (``ON CONFLICT DO NOTHING``, ``INSERT IGNORE``, ``INSERT OR IGNORE``). Two ingests running at once,
 of the same file or of overlapping ones, therefore leave each event once. A batch's quarantine rows are
-written in the same transaction as its events, and the transaction is run again on a deadlock. The
-ledger has a unique key on (file_hash, source), so a file is listed once however many ingests load it.
+written the same way (unique ``row_id``: file content, line, raw row) in the same transaction as its
+events, and the transaction is run again on a deadlock. The ledger has a unique key on
+(file_hash, source), so a file is listed once however many ingests load it.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ LEDGER_TYPES = {
 }
 QUARANTINE_TYPES = {
     "file": "text", "line": "bigint", "reason": "text", "column": "text", "raw": "json", "ingested_at": "timestamp",
+    # a hash of the file's content, line and raw row: a resumed ingest does not quarantine a row twice
+    "row_id": "key",
 }
 _KIND_TYPES = {"timestamp": "timestamp", "text": "long_text", "seconds": "double"}
 
@@ -126,6 +129,17 @@ def _column_max_chars(wh: Warehouse, table: str) -> dict[str, int]:
     return {str(name): int(n) for name, n in zip(rows["name"], rows["n"]) if n is not None and not pd.isna(n)}
 
 
+def _ensure_column(wh: Warehouse, table: str, column: str) -> None:
+    """Add a ``key`` column to a table made without it (by hand, or by an earlier intentseg)."""
+    if any(c.lower() == column for c in wh.columns(table)):
+        return
+    try:
+        wh.execute(f"ALTER TABLE {wh.quote_table(table)} ADD COLUMN {wh.quote(column)} {wh.ddl_type('key')}")
+    except WarehouseQueryError:
+        if not any(c.lower() == column for c in wh.columns(table)):  # else another ingest added it first
+            raise
+
+
 @dataclass
 class Target:
     """Where one source's events go: its table, its columns there, and its quarantine table."""
@@ -152,17 +166,14 @@ class Target:
             existing = wh.columns(table)
             found = mapping.resolve(existing, where=f"table {table}")
             columns = {k: v for k, v in found.items() if v is not None}
-            if not any(c.lower() == "event_id" for c in existing):
-                try:
-                    wh.execute(f"ALTER TABLE {wh.quote_table(table)} ADD COLUMN {wh.quote('event_id')} {wh.ddl_type('key')}")
-                except WarehouseQueryError:
-                    if not any(c.lower() == "event_id" for c in wh.columns(table)):  # another ingest added it
-                        raise
+            _ensure_column(wh, table, "event_id")
         else:
             columns = {c.name: mapping.physical(c.name) for c in source.columns}
             ensure_table(wh, table, {columns[k]: kinds[k] for k in columns} | {"event_id": "key"})
         ensure_unique(wh, table, ["event_id"])
         ensure_table(wh, quarantine_table(table), QUARANTINE_TYPES)
+        _ensure_column(wh, quarantine_table(table), "row_id")  # a quarantine table of an earlier intentseg
+        ensure_unique(wh, quarantine_table(table), ["row_id"])
         types = {columns[k]: kinds[k] for k in columns} | {"event_id": "key"}
         # The table's own limits (a table made by hand, or by an older intentseg, may be narrower).
         declared = {c.lower(): n for c, n in _column_max_chars(wh, table).items()}
@@ -184,37 +195,48 @@ class Target:
                     "or load into another table ([sources.NAME] table = ... in intentseg.toml).",
                 )
 
-    def load_batch(self, events: pa.Table, rejected: pa.Table, ingested_at: pd.Timestamp) -> int:
+    def load_batch(self, events: pa.Table, rejected: pa.Table, ingested_at: pd.Timestamp, digest: str) -> int:
         """Insert the events the table does not hold yet and quarantine ``rejected``, in one transaction.
 
         Returns the number of events inserted; the others were already in the table (loaded earlier, by
-        this file or another, or by an ingest running at the same time). The transaction is run again
-        when it conflicts with a concurrent writer (a deadlock); the staging table is always dropped.
+        this file or another, or by an ingest running at the same time). Quarantine rows are keyed by
+        the file's content hash, line and raw row, so a resumed ingest does not write them twice. The
+        transaction is run again when it conflicts with a concurrent writer (a deadlock); the staging
+        tables are always dropped.
         """
         wh = self.wh
-        staging = None
-        cols: list[str] = []
+        stagings: list[tuple[str, str, list[str], list[str]]] = []  # (staging, target, columns, key)
         try:
             if events.num_rows:
                 keep = [c for c in events.column_names if c == "event_id" or c in self.columns]
                 renamed = events.select(keep).rename_columns([self.columns.get(c, c) for c in keep])
-                cols = renamed.column_names
-                staging = wh.staging_name(self.table)
-                wh.write_table(staging, renamed, mode="create", types=self.types)
+                stagings.append((wh.staging_name(self.table), self.table, renamed.column_names, ["event_id"]))
+                wh.write_table(stagings[-1][0], renamed, mode="create", types=self.types)
+            if rejected.num_rows:
+                rows = _quarantine_rows(rejected, ingested_at, digest)
+                table = quarantine_table(self.table)
+                stagings.append((wh.staging_name(table), table, rows.column_names, ["row_id"]))
+                wh.write_table(stagings[-1][0], rows, mode="create", types=QUARANTINE_TYPES)
 
             def batch() -> int:
+                inserted = 0
                 with wh.transaction():
-                    self.quarantine(rejected, ingested_at)
-                    if staging is None:
-                        return 0
-                    return wh.insert_skipping_duplicates(self.table, staging, cols, ["event_id"])
+                    for staging, target, columns, key in stagings:
+                        n = wh.insert_skipping_duplicates(target, staging, columns, key)
+                        inserted += n if target == self.table else 0
+                return inserted
 
-            return int(wh.retrying(batch))
+            return int(wh.retrying(batch)) if stagings else 0
         finally:
-            if staging is not None:
+            for staging, *_ in stagings:
                 wh.drop_table(staging)
 
-    def quarantine(self, rows: pa.Table, ingested_at: pd.Timestamp) -> None:
-        if rows.num_rows:
-            rows = rows.append_column("ingested_at", pa.array([ingested_at] * rows.num_rows, pa.timestamp("us")))
-            self.wh.write_table(quarantine_table(self.table), rows, mode="append", types=QUARANTINE_TYPES)
+
+def _quarantine_rows(rows: pa.Table, ingested_at: pd.Timestamp, digest: str) -> pa.Table:
+    keys = [f"{digest}\x1f{line}\x1f{raw}" for line, raw in zip(rows.column("line").to_pylist(),
+                                                                    rows.column("raw").to_pylist())]
+    return rows.append_column(
+        "ingested_at", pa.array([ingested_at] * rows.num_rows, pa.timestamp("us"))
+    ).append_column(
+        "row_id", pa.array([hashlib.blake2b(k.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest() for k in keys])
+    )
