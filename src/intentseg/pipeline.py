@@ -80,6 +80,7 @@ class RunResult:
             "warehouse": self.warehouse,
             "k": self.k,
             "k_rule": self.model.selection_.get("rule"),
+            "k_fallback": bool(self.model.selection_.get("fallback", False)),
             "n_users": self.n_users,
             "scored_in": self.scored_in,
             "segments": self.segments,
@@ -130,7 +131,8 @@ def _chosen_metrics(model: Segmenter) -> dict[str, Any]:
     return metrics
 
 
-def segment_summaries(model: Segmenter) -> list[dict[str, Any]]:
+def segment_summaries(model: Segmenter, lineage: dict | None = None) -> list[dict[str, Any]]:
+    """One dict per segment; ``lineage`` (a refit's ``stability_["lineage"]``) adds ``since_previous``."""
     return [
         {
             "segment_id": p["segment_id"],
@@ -139,6 +141,7 @@ def segment_summaries(model: Segmenter) -> list[dict[str, Any]]:
             "share": float(p["share"]),
             "traits": list(p["traits"]),
             "advice": p["advice"],
+            **({"since_previous": lineage.get(p["segment_id"])} if lineage else {}),
         }
         for p in model.profiles_
     ]
@@ -334,10 +337,13 @@ def run(
                     ["user_id", *(seg.feature_names_ if model is not None else _model_columns(seg, columns))])
                 sql = _sample_query(wh, table, wanted, settings.segment.fit_sample_users, settings.segment.random_state)
                 features = wh.query(sql).sort_values("user_id", kind="stable").reset_index(drop=True)
+        # what the build found missing: no segment name or trait may come from it (model/naming.py)
+        features.attrs["run"] = feature_run.to_dict()
         with steps.step("fit", "Fitting segments" if model is None else "Loading the model"):
             if model is None and in_warehouse and wh.fits_in_engine:
-                unfitted = seg
-                seg = wh.fit_segmenter(table, lambda: unfitted, previous=prev)  # MLlib, where the data lives
+                from .model.mllib import fit_mllib  # K-Means on every user where the data lives; the sample profiles
+
+                seg = fit_mllib(wh.spark_frame(table), seg, previous=prev, sample=features)
             elif model is None:
                 seg.fit(features, previous=prev)
             if settings.segment.names:
@@ -393,7 +399,7 @@ def run(
             run_id=run_id,
             kind=kind,
             k=len(seg.cluster_centers_),
-            segments=segment_summaries(seg),
+            segments=segment_summaries(seg, (seg.stability_ or {}).get("lineage") if model is None else None),
             metrics=metrics,
             tables={
                 "user_segments": settings.output.user_segments,
