@@ -10,7 +10,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import sklearn
-from scipy.optimize import linear_sum_assignment
 from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
 from sklearn.cluster import KMeans
 from sklearn.utils import check_array, check_random_state
@@ -154,7 +153,7 @@ class Segmenter(ClusterMixin, TransformerMixin, BaseEstimator):
         self.stability_ = None
         if previous is not None:
             unmatched = centers
-            centers, inherited, matched, drift = self._match_previous(previous, centers)
+            centers, inherited, matched, drift = self._match_previous(previous, centers, X)
             sizes = _follow(unmatched, centers, sizes) if sizes is not None else None
         self.cluster_centers_ = centers
         self.engagement_ = centers @ weights
@@ -163,7 +162,8 @@ class Segmenter(ClusterMixin, TransformerMixin, BaseEstimator):
         self.n_iter_ = n_iter
 
         k = len(centers)
-        profiles = naming.build_profiles(raw, Z, self.labels_, k, names, kinds)
+        profiles = naming.build_profiles(raw, Z, self.labels_, k, names, kinds,
+                                         supported=naming.supported_features(raw, names, **_absent_in(X)))
         if sizes is not None:
             for p in profiles:
                 p["size"] = int(sizes[p["segment_id"]])
@@ -334,12 +334,16 @@ class Segmenter(ClusterMixin, TransformerMixin, BaseEstimator):
             w = np.ones(len(names))
         return w / np.abs(w).sum()
 
-    def _match_previous(self, previous: Segmenter, centers: np.ndarray):
-        """Give new centres the ids (and names) of the nearest previous centres (Hungarian assignment).
+    def _match_previous(self, previous: Segmenter, centers: np.ndarray, X: Any = None):
+        """Ids and names for new centres (in engagement order) from ``previous``, by who is in them.
 
-        Centres are compared in the previous model's transformed space. With as many segments as before,
-        every id persists. With more, the extra segments take the next ids in engagement order; with
-        fewer, matched segments keep the previous ids' relative order.
+        Both models score the users of ``X``. A new segment *carries* an old one's id and name when
+        their member sets overlap closely (Jaccard >= ``CARRY_JACCARD``) and the old segment's tier
+        (from its name, else its engagement rank) is the new segment's tier: a carried name never lies.
+        Carried segments keep their old id when it exists among the new ids; the other segments take
+        the free ids in engagement order. Without ``X`` nothing is carried. Returns the centres in id
+        order, the carried names, ``{new id: old id}`` of carried segments and their centre drift (in
+        the previous model's transformed space).
         """
         check_is_fitted(previous, "cluster_centers_")
         if list(previous.feature_names_) != list(self.feature_names_):
@@ -348,38 +352,120 @@ class Segmenter(ClusterMixin, TransformerMixin, BaseEstimator):
                 hint="Fit with features=previous.feature_names_ to keep segment ids, or drop previous=.",
             )
         k_new, k_old = len(centers), len(previous.cluster_centers_)
-        mine = (self.transform_.unscale(centers) - previous.transform_.center) / previous.transform_.scale
-        cost = np.linalg.norm(previous.cluster_centers_[:, None, :] - mine[None, :, :], axis=2)
-        old_rows, new_cols = linear_sum_assignment(cost)
-        old_of_new = dict(zip(new_cols.tolist(), old_rows.tolist()))
-        if k_new >= k_old:
-            new_id = {j: old_of_new[j] for j in old_of_new}
-            extra = [j for j in range(k_new) if j not in old_of_new]  # already in engagement order
-            new_id.update({j: k_old + r for r, j in enumerate(extra)})
-        else:
-            ranked = sorted(old_of_new, key=lambda j: old_of_new[j])
-            new_id = {j: r for r, j in enumerate(ranked)}
+        carried: dict[int, int] = {}  # new centre (engagement rank) -> old id
+        if X is not None:
+            Z = self.transform_.apply(self._columns_for_scoring(X))
+            now = np.argmin(np.stack([((Z - c) ** 2).sum(axis=1) for c in centers], axis=1), axis=1)
+            J = _jaccard(_overlap(previous.predict(X), now, k_old, k_new))
+            old_ranks = naming.engagement_ranks(previous.engagement_)
+            for j in range(k_new):
+                i = int(np.argmax(J[:, j]))
+                old_name = previous.segment_names_[i]
+                old_tier = naming.tier_in_name(old_name)
+                old_tier = naming.tier_of(int(old_ranks[i]), k_old) if old_tier is None else old_tier
+                if J[i, j] >= CARRY_JACCARD and old_tier == naming.tier_of(j, k_new):
+                    carried[j] = i  # Jaccard > 0.5 pairs are one-to-one
+        new_id = {j: i for j, i in carried.items() if i < k_new}
+        free = iter(sorted(set(range(k_new)) - set(new_id.values())))
+        new_id.update({j: next(free) for j in range(k_new) if j not in new_id})  # j ascends: engagement order
         reordered = np.empty_like(centers)
         for j, s in new_id.items():
             reordered[s] = centers[j]
-        inherited = {new_id[j]: previous.segment_names_[i] for j, i in old_of_new.items()}
-        matched = {new_id[j]: i for j, i in old_of_new.items()}
-        drift = {new_id[j]: float(cost[i, j]) for j, i in old_of_new.items()}
+        mine = (self.transform_.unscale(centers) - previous.transform_.center) / previous.transform_.scale
+        cost = np.linalg.norm(previous.cluster_centers_[:, None, :] - mine[None, :, :], axis=2)
+        inherited = {new_id[j]: previous.segment_names_[i] for j, i in carried.items()}
+        matched = {new_id[j]: i for j, i in carried.items()}
+        drift = {new_id[j]: float(cost[i, j]) for j, i in carried.items()}
         return reordered, inherited, matched, drift
 
     def _stability(self, previous: Segmenter, X: Any, matched: dict[int, int], drift: dict[int, float]) -> dict:
+        """How the segments relate to ``previous`` on the users of ``X`` (see :func:`_lineage`)."""
+        k = len(self.cluster_centers_)
         try:
             before = previous.predict(X)
         except (InputError, ValueError):
-            changed = None
+            changed, lineage = None, None
         else:
-            old_id = np.array([matched.get(s, -1) for s in range(len(self.cluster_centers_))])
+            old_id = np.array([matched.get(s, -1) for s in range(k)])
             changed = float(np.mean(old_id[self.labels_] != before))
+            C = _overlap(before, self.labels_, len(previous.cluster_centers_), k)
+            lineage = _lineage(C, matched)
+            for s, i in matched.items():
+                lineage[s]["name_kept"] = self.segment_names_[s] == previous.segment_names_[i]
         return {
             "previous_id": {int(s): int(i) for s, i in sorted(matched.items())},
             "centre_drift": {int(s): d for s, d in sorted(drift.items())},
             "changed_share": changed,
+            "lineage": lineage,
+            "rule": (f"carried: member Jaccard >= {CARRY_JACCARD} and the same tier; merged: >= 2 old segments "
+                     f"each sent over {MAJORITY:.0%} of their users here; split: over {MAJORITY:.0%} of these "
+                     f"users came from one old segment that sent >= {SPLIT_PART:.0%} of its users to another "
+                     "new segment; new: anything else"),
         }
+
+
+#: Identity across refits (``Segmenter._match_previous``, ``_lineage``; docs/adr/0002): a new segment
+#: continues an old one when their member sets (users scored by both models) have a Jaccard index of at
+#: least CARRY_JACCARD; MAJORITY and SPLIT_PART define "merged" and "split".
+CARRY_JACCARD = 0.7
+MAJORITY = 0.5
+SPLIT_PART = 0.2
+
+
+def _overlap(old: np.ndarray, new: np.ndarray, k_old: int, k_new: int) -> np.ndarray:
+    """Users in old segment i and new segment j, as a k_old x k_new matrix."""
+    C = np.zeros((k_old, k_new), dtype=np.int64)
+    np.add.at(C, (np.asarray(old, dtype=int), np.asarray(new, dtype=int)), 1)
+    return C
+
+
+def _jaccard(C: np.ndarray) -> np.ndarray:
+    union = C.sum(axis=1)[:, None] + C.sum(axis=0)[None, :] - C
+    return np.divide(C, union, out=np.zeros(C.shape), where=union > 0)
+
+
+def _lineage(C: np.ndarray, carried: dict[int, int]) -> dict[int, dict]:
+    """Per new segment: ``status`` (carried / merged / split / new), ``from`` (old ids) and ``jaccard``.
+
+    ``C``: the users of old segment i (rows) in new segment j (columns); ``carried``: new id -> old id.
+    carried — it continues old segment ``from[0]`` (Jaccard >= CARRY_JACCARD, same tier);
+    merged — two or more old segments each sent over MAJORITY of their users here (``from``: those);
+    split — over MAJORITY of its users came from one old segment (``from``) that also sent at least
+    SPLIT_PART of its users to another new segment;
+    new — anything else (``from``: old segments that gave it at least SPLIT_PART of its users).
+    """
+    old_size, new_size = C.sum(axis=1), C.sum(axis=0)
+    J = _jaccard(C)
+    out: dict[int, dict] = {}
+    for j in range(C.shape[1]):
+        col = C[:, j]
+        best = int(np.argmax(J[:, j])) if len(col) else 0
+        into = [i for i in range(len(col)) if old_size[i] and col[i] > MAJORITY * old_size[i]]
+        top = int(np.argmax(col)) if len(col) else 0
+        elsewhere = [o for o in range(C.shape[1]) if o != j and old_size[top] and C[top, o] >= SPLIT_PART * old_size[top]]
+        if j in carried:
+            status, sources = "carried", [carried[j]]
+        elif len(into) >= 2:
+            status, sources = "merged", into
+        elif new_size[j] and col[top] > MAJORITY * new_size[j] and elsewhere:
+            status, sources = "split", [top]
+        else:
+            status = "new"
+            sources = [i for i in np.argsort(-col, kind="stable").tolist()
+                       if new_size[j] and col[i] >= SPLIT_PART * new_size[j]]
+        out[j] = {"status": status, "from": [int(i) for i in sources],
+                  "jaccard": round(float(J[best, j]), 3) if len(col) else 0.0}
+    return out
+
+
+def _absent_in(X: Any) -> dict:
+    """Sources and columns the feature build found missing (``build_features`` puts them in ``attrs``)."""
+    run = getattr(X, "attrs", {}).get("run") if isinstance(X, pd.DataFrame) else None
+    if not isinstance(run, dict):
+        return {}
+    return {"absent_sources": list(run.get("absent_sources") or []),
+            "absent_columns": dict(run.get("absent_columns") or {})}
+
 
 def _follow(before: np.ndarray, after: np.ndarray, values: np.ndarray) -> np.ndarray:
     """``values`` per row of ``before``, reordered as the same rows appear in ``after``."""
