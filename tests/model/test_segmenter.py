@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -49,7 +51,8 @@ def test_more_than_three_segments_get_unique_tier_and_trait_names(behaviour):
     seg = Segmenter(n_segments=5, random_state=0).fit(behaviour)
     names = seg.segment_names_
     assert len(set(names)) == 5
-    assert all(" · " in n for n in names)
+    # a supported trait's noun, else the segment's rank in its tier (no "segment N" placeholders)
+    assert all(re.fullmatch(r"[A-Za-z ]+ · [a-z ]+|[A-Za-z ]+ \(\d of \d\)", n) for n in names)
     assert names[0].startswith("Low engagement") and names[-1].startswith("Highly engaged")
 
 
