@@ -47,10 +47,24 @@ def segments_table(segments: list[dict[str, Any]], title: str) -> Table:
     table.add_column("share", justify="right")
     table.add_column("most defining trait", ratio=3)
     table.add_column("targeting advice", ratio=2)
+    lineage = any(s.get("since_previous") for s in segments)  # a refit: how each segment relates to the last run's
+    if lineage:
+        table.add_column("since last run")
     for s in segments:
         traits = s.get("traits") or [""]
-        table.add_row(str(s["segment_id"]), s["name"], f"{s['size']:,}", f"{s['share']:.1%}", traits[0], s.get("advice", ""))
+        row = [str(s["segment_id"]), s["name"], f"{s['size']:,}", f"{s['share']:.1%}", traits[0], s.get("advice", "")]
+        if lineage:
+            row.append(_since_previous(s.get("since_previous")))
+        table.add_row(*row)
     return table
+
+
+def _since_previous(entry: dict[str, Any] | None) -> str:
+    """``carried from 2``, ``merged from 0, 1``, ``split from 1``, ``new``."""
+    if not entry:
+        return ""
+    sources = ", ".join(str(i) for i in entry.get("from") or [])
+    return f"{entry['status']} from {sources}" if sources else str(entry["status"])
 
 
 @app.command("run")
