@@ -239,7 +239,8 @@ def build_profiles(
 
     ``raw`` holds the model features in their own units, ``Z`` the same users transformed;
     ``supported`` (default: :func:`supported_features` of ``raw``) marks the features that can carry
-    evidence. Each feature's statistics: mean, median, overall_mean, rest_mean (the other users), lift,
+    evidence. Each feature's statistics: mean, median, overall_mean, rest_mean and rest_median (the
+    other users), lift,
     z (vs all users, for charts) and effect_size (``d`` vs the other users; None when infinite).
     """
     n = len(labels)
@@ -252,7 +253,8 @@ def build_profiles(
         size = int(rows.sum())
         seg_raw = raw[rows] if size else np.zeros((1, raw.shape[1]))
         rest_raw = raw[~rows] if size < n else np.zeros((1, raw.shape[1]))
-        seg_mean, seg_median, rest_mean = seg_raw.mean(axis=0), np.median(seg_raw, axis=0), rest_raw.mean(axis=0)
+        seg_mean, seg_median = seg_raw.mean(axis=0), np.median(seg_raw, axis=0)
+        rest_mean, rest_median = rest_raw.mean(axis=0), np.median(rest_raw, axis=0)
         seg_z = (Z[rows].mean(axis=0) - z_mean) / np.where(z_std > 0, z_std, 1.0) if size else np.zeros(len(names))
         d = effect_sizes(Z, rows)
         # shares and flags: Z is the clipped share itself, so this is the difference in points
@@ -265,6 +267,7 @@ def build_profiles(
                 "median": float(seg_median[j]),
                 "overall_mean": float(all_mean[j]),
                 "rest_mean": float(rest_mean[j]),
+                "rest_median": float(rest_median[j]),
                 "lift": float(seg_mean[j] / all_mean[j]) if all_mean[j] != 0 else None,
                 "z": float(seg_z[j]),
                 "effect_size": float(d[j]) if np.isfinite(d[j]) else None,
@@ -386,6 +389,9 @@ def _trait_sentence(name: str, kind: str, f: dict) -> str:
     if kind in ("share", "flag"):
         word = "higher" if seg >= rest else "lower"
         return f"{word} {label} ({seg:.0%} vs {rest:.0%} of other users)"
-    word = "more" if seg >= rest else "fewer"
-    ratio = f", {seg / rest:.1f}×" if rest > 0 and seg >= rest else ""
-    return f"{word} {label} than other users ({seg:.3g} vs {rest:.3g}{ratio})"
+    word = "more" if f["effect_size"] is None or f["effect_size"] >= 0 else "fewer"
+    what = ""
+    if kind == "log" and f["median"] != f["rest_median"]:  # log scale: the typical user, not the heavy tail
+        seg, rest, what = f["median"], f["rest_median"], "median "
+    ratio = f", {seg / rest:.1f}×" if word == "more" and 0 < rest < seg else ""
+    return f"{word} {label} than other users ({what}{seg:.3g} vs {rest:.3g}{ratio})"
