@@ -219,3 +219,38 @@ def test_a_statement_failing_inside_the_warehouse_exits_4(cli, warehouse_url):
     done = cli("runs", "--warehouse", warehouse_url)
     assert done.code == 4, done.output
     assert "Error:" in done.stderr and "Fix:" in done.stderr and "Internal error" not in done.stderr
+
+
+OUTPUT_OPTIONS = {
+    "run --report": ["run", "--k", "3", "--report", "{bad}"],
+    "run --model-out": ["run", "--k", "3", "--model-out", "{bad}/model.json"],
+    "segment --model-out": ["segment", "--k", "3", "--model-out", "{bad}/model.json"],
+    "report --out": ["report", "--out", "{bad}"],
+    "demo --out": ["demo", "--users", "100", "--out", "{bad}"],
+    "init": ["init", "{bad}/intentseg.toml"],
+}
+
+
+@pytest.mark.parametrize("case", list(OUTPUT_OPTIONS))
+def test_an_output_path_that_cannot_be_written_exits_2_before_any_work(cli, tmp_path, case):
+    blocker = tmp_path / "a-file"  # a regular file where a folder is needed
+    blocker.write_text("in the way")
+    args = [a.replace("{bad}", str(blocker)) for a in OUTPUT_OPTIONS[case]]
+    url = f"duckdb:///{tmp_path / 'w.duckdb'}"
+    if args[0] not in ("init", "demo"):
+        args += ["--warehouse", url]
+    done = cli(*args)
+    assert done.code == 2, done.output
+    assert str(blocker) in done.stderr and "cannot write there" in done.stderr and "Fix:" in done.stderr
+    assert not (tmp_path / "w.duckdb").exists()
+
+
+def test_library_writers_name_the_path_they_cannot_write(model_file, tmp_path):
+    from intentseg.errors import InputError
+    from intentseg.model import Segmenter
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("in the way")
+    model = Segmenter.load(model_file[0])
+    with pytest.raises(InputError, match="Cannot write the model file .*a-file/m.json"):
+        model.save(blocker / "m.json")

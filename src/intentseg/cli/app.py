@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import sys
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
-from ..errors import IntentsegError
+from ..errors import InputError, IntentsegError
 
 # Typer vendors click; its ClickException is the base of usage errors.
 _ClickException = typer.BadParameter.__mro__[2]
@@ -35,6 +37,22 @@ def _root(
     debug: bool = typer.Option(False, "--debug", help="Show full tracebacks on error."),
 ) -> None:
     _state["debug"] = debug
+
+
+def check_writable(path: Path | None, option: str, *, folder: bool = False) -> None:
+    """Fail before any work (InputError, exit 2) when an output ``path`` cannot be written: the folder
+    (``folder=True``, created if absent) or the file's folder must take a new file."""
+    if path is None:
+        return
+    target = path if folder else path.parent
+    try:
+        if folder:
+            target.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=target):
+            pass
+    except OSError as exc:
+        raise InputError(f"{option} {path}: cannot write there ({exc.strerror or exc}).",
+                         hint="Choose a path in a folder that exists and that you can write.") from None
 
 
 def print_json(obj: Any) -> None:

@@ -8,7 +8,7 @@ import typer
 
 from ..config import example_config
 from ..errors import InputError
-from .app import app, console
+from .app import app, check_writable, console
 
 
 @app.command("init")
@@ -19,5 +19,6 @@ def init(
     """Write a commented example intentseg.toml with every key and its default."""
     if path.exists() and not force:
         raise InputError(f"{path} already exists.", hint="Pass --force to overwrite it, or choose another path.")
+    check_writable(path, "init")
     path.write_text(example_config(), encoding="utf-8")
     console.print(f"Wrote {path}. Edit it, then run: intentseg run --config {path}")

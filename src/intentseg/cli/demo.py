@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from .app import app, out, print_json
+from .app import app, check_writable, out, print_json
 from .pipeline import _progress, segments_table
 
 
@@ -20,6 +20,7 @@ def demo_cmd(
     """Generate sample events into an embedded DuckDB file, run the whole pipeline, write the report."""
     from ..demo import run_demo
 
+    check_writable(out_dir, "--out", folder=True)
     with _progress(as_json) as progress:
         result = run_demo(out_dir, users=users, seed=seed, progress=progress)
     r = result.run

@@ -12,7 +12,7 @@ import typer
 from rich.table import Table
 
 from ..config import K_RULE, k_option
-from .app import app, console, out, print_json
+from .app import app, check_writable, console, out, print_json
 
 WAREHOUSE = typer.Option(None, "--warehouse", "-w", help="Warehouse URL (default: settings, else duckdb:///intentseg.duckdb).")
 CONFIG = typer.Option(None, "--config", "-c", help="intentseg.toml with sources, mapping, features, k, output names.")
@@ -97,6 +97,8 @@ def run_cmd(
         raise typer.BadParameter(f"--engine must be 'warehouse' or 'spark', not {engine!r}")
     prev: Any = None if fresh else (previous or True)
     loaded = _load_model(model)  # a bad model file fails here, before any warehouse work
+    check_writable(report, "--report", folder=True)
+    check_writable(model_out, "--model-out")
     with _progress(as_json) as progress:
         result = run(warehouse, config=config, k=k_option(k), model=loaded, previous=prev,
                      report_dir=report, model_out=model_out, events=events, progress=progress)
@@ -256,6 +258,7 @@ def report_cmd(
     from ..warehouse import connect
 
     settings = load_settings(config, overrides={"warehouse": warehouse})
+    check_writable(out_dir, "--out", folder=True)
     with connect(settings.warehouse) as wh:
         path = render_from_warehouse(wh, settings, out_dir, run_id)
     out.print(f"Report: {path.resolve()}")

@@ -9,7 +9,7 @@ import typer
 from ..config import K_RULE, k_option, load_settings
 from ..errors import InputError
 from ..warehouse import connect
-from .app import app, console, out, print_json
+from .app import app, check_writable, console, out, print_json
 
 
 def _parse_range(text: str | None) -> list[int] | None:
@@ -40,6 +40,7 @@ def segment_command(
         "features": [f.strip() for f in features.split(",") if f.strip()] if features else None,
     }
     settings = load_settings(config, {"warehouse": warehouse, "segment": segment})
+    check_writable(model_out, "--model-out")
     s = settings.segment
     with connect(settings.warehouse) as wh:
         table = settings.features.output_table

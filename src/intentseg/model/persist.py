@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .. import __version__
-from ..errors import ModelFileError
+from ..errors import InputError, ModelFileError
 from .transform import KINDS, FeatureTransform
 
 if TYPE_CHECKING:
@@ -210,7 +210,12 @@ def save(model: Segmenter, path: str | Path) -> None:
     from sklearn.utils.validation import check_is_fitted
 
     check_is_fitted(model, "cluster_centers_")
-    Path(path).write_text(json.dumps(to_dict(model), indent=1, allow_nan=True) + "\n", encoding="utf-8")
+    text = json.dumps(to_dict(model), indent=1, allow_nan=True) + "\n"
+    try:
+        Path(path).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"Cannot write the model file {path}: {exc.strerror or exc}.",
+                         hint="Choose a path in a folder that exists and that you can write.") from None
 
 
 def load(path: str | Path) -> Segmenter:

@@ -46,7 +46,13 @@ def render_report(data: ReportData, out_dir: str | Path) -> Path:
     and the report says why. Returns the path of ``index.html``.
     """
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / ".intentseg-write-check").touch()
+        (out / ".intentseg-write-check").unlink()
+    except OSError as exc:
+        raise InputError(f"Cannot write the report to {out}: {exc.strerror or exc}.",
+                         hint="Choose a folder you can write (it is created if absent).") from None
     figures, timings = [], {}
     for key, (plot, title) in charts.CHARTS.items():
         started = time.perf_counter()
