@@ -8,6 +8,7 @@ from sklearn.metrics import adjusted_rand_score
 from intentseg.features import build_features
 from intentseg.generate import generate_events
 from intentseg.model import Segmenter
+from intentseg.model.mllib import fit_mllib
 from intentseg.model.persist import from_dict, to_dict
 from intentseg.warehouse import connect
 from intentseg.warehouse.spark import SparkWarehouse
@@ -26,11 +27,11 @@ def features():
 
 
 def test_mllib_and_sklearn_agree(spark, features):
-    sw = SparkWarehouse.from_session(spark, mllib_above=1000)
+    sw = SparkWarehouse.from_session(spark)
     sw.write_table("user_features", features)
     make = lambda: Segmenter(n_segments=5, random_state=0)  # noqa: E731
     sk = make().fit(features)
-    ml = sw.fit_segmenter("user_features", make)  # 5,000 users > 1,000: MLlib
+    ml = fit_mllib(sw.spark_frame("user_features"), make())
     assert ml.metadata_["fitted_with"] == "spark-mllib" and ml.metadata_["n_users"] == 5000
 
     labels = ml.predict(features)
@@ -45,6 +46,4 @@ def test_mllib_and_sklearn_agree(spark, features):
     scored = sw.query(ml.to_sql("spark")).sort_values("user_id")
     assert (scored["segment_id"].to_numpy() == labels).all()
 
-    sw.mllib_above = 1_000_000  # below the threshold: collected, scikit-learn
-    assert "fitted_with" not in sw.fit_segmenter("user_features", make).metadata_
     sw.close()

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from intentseg.errors import DriverMissing, InputError
-from intentseg.warehouse import spark as spark_module
-from intentseg.warehouse.spark import _parse_url, jdbc_options
+from intentseg.warehouse.spark import jdbc_options
+from intentseg.warehouse.spark import parse_url as _parse_url
+from intentseg.warehouse.spark import session as spark_module
 
 
 def test_url_forms():
