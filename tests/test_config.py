@@ -107,3 +107,12 @@ def test_the_example_config_states_the_one_k_range():
     from intentseg.config import K_MAX, K_MIN
 
     assert f"{K_MIN}..{K_MAX}" in example_config()
+
+
+@pytest.mark.parametrize("section, key", [("output", "user_segments"), ("output", "segment_runs"),
+                                          ("features", "output_table")])
+@pytest.mark.parametrize("name", ["", "t" * 64])
+def test_output_table_names_must_be_1_to_63_characters(section, key, name):
+    with pytest.raises(ConfigError, match=f"{section}.{key}") as err:
+        load_settings(overrides={section: {key: name}}, environ={})
+    assert err.value.exit_code == 2

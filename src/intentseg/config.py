@@ -48,7 +48,7 @@ class FeatureSettings(_Section):
     reference_time: str | None = Field(
         None, description="recency is measured to this time; default: the latest event"
     )
-    output_table: str = "user_features"
+    output_table: str = Field("user_features", min_length=1, max_length=63, description="table name, 1 to 63 characters")
 
 
 #: The one range of k (number of segments) for settings, flags and the API: below 2 there is nothing to
@@ -102,12 +102,17 @@ class SegmentSettings(_Section):
         return self
 
 
+def _table_name(default: str) -> Any:
+    """A table name: 1 to 63 characters (PostgreSQL cuts longer names at 63 bytes, MariaDB refuses them above 64)."""
+    return Field(default, min_length=1, max_length=63, description="table name, 1 to 63 characters")
+
+
 class OutputSettings(_Section):
-    user_segments: str = "user_segments"
-    segment_profiles: str = "segment_profiles"
-    segment_runs: str = "segment_runs"
-    user_segment_history: str = "user_segment_history"
-    query_intents: str = "query_intents"
+    user_segments: str = _table_name("user_segments")
+    segment_profiles: str = _table_name("segment_profiles")
+    segment_runs: str = _table_name("segment_runs")
+    user_segment_history: str = _table_name("user_segment_history")
+    query_intents: str = _table_name("query_intents")
 
 
 class Settings(_Section):
