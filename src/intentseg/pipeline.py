@@ -38,9 +38,9 @@ from .model import Segmenter
 from .model.persist import from_dict, to_dict
 from .model.sql import bound_scoring_sql
 from .model.transform import DEFAULT_FEATURES
+from .runs import exclusive_run
 from .warehouse import Warehouse, connect
 from .warehouse.base import Tracer, logical_type
-from .runs import exclusive_run
 from .writeback import PROFILE_COLUMNS, Tables, now_utc
 
 Progress = Callable[[str], None]
