@@ -254,3 +254,21 @@ def test_library_writers_name_the_path_they_cannot_write(model_file, tmp_path):
     model = Segmenter.load(model_file[0])
     with pytest.raises(InputError, match="Cannot write the model file .*a-file/m.json"):
         model.save(blocker / "m.json")
+
+
+@pytest.mark.parametrize("args, code", [
+    (["runs", "--warehouse", "mysql+pymysql://root@127.0.0.1:abc/test"], 2),
+    (["runs", "--warehouse", "mysql+nosuchdriver://root@127.0.0.1/test"], 3),
+])
+def test_the_installed_entry_point_exits_with_the_same_codes(args, code):
+    # The fixture above calls run_app in process; this runs `python -m intentseg` as a scheduler would.
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    env.pop("INTENTSEG_WAREHOUSE", None)
+    done = subprocess.run([sys.executable, "-m", "intentseg", *args], capture_output=True, text=True, env=env,
+                          timeout=120)
+    assert done.returncode == code, done.stderr
+    assert "Error:" in done.stderr and "Fix:" in done.stderr and "Traceback" not in done.stderr

@@ -325,7 +325,7 @@ class MySQLWarehouse(SQLAlchemyWarehouse):
     # IGNORE skips rows whose unique key is present (ingest checks lengths first, so nothing is truncated).
     insert_skip_sql = "INSERT IGNORE INTO {table} ({cols}) SELECT {cols} FROM {staging} ORDER BY {key}"
     error_rules = (
-        _Rule((1045,), WarehouseUnavailable, "Wrong user or password: check the user:password part of {url}."),
+        _Rule((1045, 1698), WarehouseUnavailable, "Wrong user or password: check the user:password part of {url}."),
         _Rule((1044,), WarehouseUnavailable,
               "This user may not use that database: GRANT it access (GRANT ALL ON db.* TO 'user'@'%'), "
               "or fix the user or database in {url}."),
