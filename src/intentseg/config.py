@@ -15,7 +15,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import ConfigError
-from .schema import SOURCES, SourceMapping
+from .presets import PRESETS, preset_mapping
+from .schema import SOURCES, Heartbeats, SourceMapping
 
 DEFAULT_WAREHOUSE = "duckdb:///intentseg.duckdb"
 ENV_PREFIX = "INTENTSEG_"
@@ -25,9 +26,36 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
 
+class HeartbeatSettings(_Section):
+    """time_spent = heartbeat rows per key x seconds (Snowplow page pings; see docs/presets.md)."""
+
+    filter: str = Field(description="condition picking the heartbeat rows, e.g. event_name = 'page_ping'")
+    key: str = Field(description="column tying a heartbeat to its page view, e.g. page_view_id")
+    seconds: float = Field(gt=0, description="seconds one heartbeat stands for")
+
+
 class SourceSettings(_Section):
     table: str | None = Field(None, description="table (or file stem) holding this source")
-    columns: dict[str, str] = Field(default_factory=dict, description="canonical column -> your column")
+    columns: dict[str, str] = Field(
+        default_factory=dict, description="canonical column -> your column, or an expression over your columns"
+    )
+    filter: str | None = Field(None, description="condition (DuckDB SQL) picking this source's rows of a shared table")
+    heartbeats: HeartbeatSettings | None = None
+    enabled: bool = Field(True, description="false: treat this source as absent")
+
+
+class PresetOptions(_Section):
+    """Settings of the event-table presets (docs/presets.md)."""
+
+    user_id: Literal["anonymous", "user"] = Field(
+        "anonymous", description="who a user is: the anonymous/cookie id (every row) or the logged-in user_id"
+    )
+    table_schema: str | None = Field(None, description="schema (database) holding the preset's tables, e.g. atomic")
+    events_table: str | None = Field(None, description="the events table of snowplow and ga4 (default: events)")
+    heartbeat_seconds: float = Field(10, gt=0, description="snowplow: seconds one page_ping stands for")
+    article_path_like: str | None = Field(
+        None, description="article reads = page views whose path matches this LIKE pattern, e.g. /articles/%"
+    )
 
 
 class IngestSettings(_Section):
@@ -117,6 +145,8 @@ class OutputSettings(_Section):
 
 class Settings(_Section):
     warehouse: str = DEFAULT_WAREHOUSE
+    preset: str | None = Field(None, description="read the sources from an event schema: " + ", ".join(PRESETS))
+    preset_options: PresetOptions = Field(default_factory=PresetOptions)
     sources: dict[str, SourceSettings] = Field(default_factory=dict)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     features: FeatureSettings = Field(default_factory=FeatureSettings)
@@ -131,9 +161,21 @@ class Settings(_Section):
             raise ValueError(f"unknown source(s) {unknown}; allowed: {sorted(SOURCES)}")
         return v
 
+    @field_validator("preset")
+    @classmethod
+    def _known_preset(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        if v.strip().lower() not in PRESETS:
+            raise ValueError(f"unknown preset {v!r}; use one of: {', '.join(PRESETS)} (--preset NAME or preset = \"NAME\")")
+        return v.strip().lower()
+
     def mapping(self, source: str) -> SourceMapping:
         s = self.sources.get(source) or SourceSettings()
-        return SourceMapping(source, s.table, dict(s.columns))
+        if self.preset:
+            return preset_mapping(self.preset, source, self.preset_options, self.sources.get(source))
+        hb = Heartbeats(s.heartbeats.filter, s.heartbeats.key, s.heartbeats.seconds) if s.heartbeats else None
+        return SourceMapping(source, s.table, dict(s.columns), filter=s.filter, heartbeats=hb, enabled=s.enabled)
 
     def mappings(self) -> dict[str, SourceMapping]:
         return {name: self.mapping(name) for name in SOURCES}

@@ -93,21 +93,54 @@ def get_source(name: str) -> Source:
         ) from None
 
 
+@dataclass(frozen=True)
+class Heartbeats:
+    """Dwell time from heartbeat events (Snowplow's ``page_ping``): pings per key x ``seconds``.
+
+    ``filter`` picks the heartbeat rows of the same table, ``key`` (a column or expression) ties a
+    heartbeat to its page view (``page_view_id``); ``time_spent`` = number of heartbeats x ``seconds``.
+    """
+
+    filter: str
+    key: str
+    seconds: float
+    required: bool = True  # False for a preset's: without the key column, time_spent is absent
+
+
 @dataclass
 class SourceMapping:
     """Where one source lives and what its columns are called there.
 
-    ``columns`` maps canonical name -> the warehouse's (or file's) name, e.g. ``{"user_id": "visitor_id"}``.
+    ``columns`` maps canonical name -> the warehouse's (or file's) name, e.g. ``{"user_id": "visitor_id"}``,
+    or -> an expression over the table's columns in DuckDB's dialect (``engagement_time_msec / 1000``).
+    A source read from a shared events table also has a ``filter`` (a condition in DuckDB's dialect),
+    and may take ``time_spent`` from ``heartbeats``. ``candidates`` are a preset's choices per column,
+    tried in order (the first whose columns all exist is used; none: an optional column is absent).
+    ``origin`` says where the definition came from, for messages (``preset 'snowplow'``).
+    See :mod:`intentseg.presets` and docs/presets.md.
     """
 
     source: str
     table: str | None = None
     columns: dict[str, str] = field(default_factory=dict)
+    filter: str | None = None
+    heartbeats: Heartbeats | None = None
+    enabled: bool = True
+    candidates: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    filter_candidates: tuple[str, ...] = ()
+    origin: str = ""
+
+    @property
+    def defined(self) -> bool:
+        """Whether this source is more than a renamed table (a filter, expressions, heartbeats, a preset)."""
+        return bool(self.filter or self.filter_candidates or self.heartbeats or self.candidates or self.origin) or any(
+            not _is_name(v) for v in self.columns.values()
+        )
 
     def __post_init__(self) -> None:
         src = get_source(self.source)
         self.table = self.table or src.name
-        unknown = sorted(set(self.columns) - set(src.column_names))
+        unknown = sorted((set(self.columns) | set(self.candidates)) - set(src.column_names))
         if unknown:
             raise ConfigError(
                 f"sources.{self.source}.columns has unknown canonical column(s) {unknown}.",
@@ -148,6 +181,13 @@ class SourceMapping:
                 )
             out[col.name] = found
         return out
+
+
+def _is_name(value: str) -> bool:
+    """Whether a mapped value reads as a column name rather than an expression (see intentseg.presets)."""
+    from .presets.compile import is_column_name
+
+    return is_column_name(value)
 
 
 def default_mappings() -> dict[str, SourceMapping]:

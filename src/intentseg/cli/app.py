@@ -31,6 +31,11 @@ out = Console(highlight=False, soft_wrap=True, markup=False, emoji=False)
 
 _state: dict[str, Any] = {"debug": False}
 
+#: ``--preset NAME``, on the commands that read the sources (see docs/presets.md).
+PRESET = typer.Option(
+    None, "--preset", help="Read the sources from an event schema: segment, rudderstack, snowplow or ga4 (docs/presets.md)."
+)
+
 
 @app.callback()
 def _root(

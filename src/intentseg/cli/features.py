@@ -9,7 +9,7 @@ import typer
 from ..config import load_settings
 from ..features import DIALECTS, feature_sql, write_features
 from ..warehouse import connect
-from .app import app, console, out, print_json
+from .app import PRESET, app, console, out, print_json
 
 sql_app = typer.Typer(help="Print the SQL intentseg runs, for dbt, Airflow or a SQL console.", no_args_is_help=True)
 app.add_typer(sql_app, name="sql")
@@ -39,12 +39,13 @@ def features_command(
     session_gap_minutes: int = _GAP,
     duration_cap: float = _CAP,
     config: Path = _CONFIG,
+    preset: str = PRESET,
     show_sql: bool = typer.Option(False, "--show-sql", help="Print every statement as it runs (on stderr)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object with the run summary."),
 ) -> None:
     """Build the per-user feature table inside the warehouse (one row per user; see docs/features.md)."""
     settings = load_settings(config, _overrides(since, until, reference_time, session_gap_minutes, duration_cap,
-                                                warehouse=warehouse))
+                                                warehouse=warehouse, preset=preset))
     tracer = (lambda sql, params: console.print(sql + ";", markup=False, highlight=False)) if show_sql else None
     with connect(settings.warehouse, tracer=tracer) as wh:
         run = write_features(wh, settings, output_table=output_table)
@@ -75,9 +76,10 @@ def sql_features_command(
     session_gap_minutes: int = _GAP,
     duration_cap: float = _CAP,
     config: Path = _CONFIG,
+    preset: str = PRESET,
 ) -> None:
     """Print the feature SQL exactly as `intentseg features` runs it (it reads the query_intents table)."""
-    settings = load_settings(config, _overrides(since, until, reference_time, session_gap_minutes, duration_cap))
+    settings = load_settings(config, _overrides(since, until, reference_time, session_gap_minutes, duration_cap, preset=preset))
     if warehouse:
         with connect(warehouse) as wh:
             text = feature_sql(dialect, settings, warehouse=wh)

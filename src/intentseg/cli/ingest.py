@@ -11,7 +11,7 @@ from rich.text import Text
 from ..config import load_settings
 from ..errors import InputError
 from ..ingest import describe_sources, ingest
-from .app import app, out, print_json
+from .app import PRESET, app, out, print_json
 
 _WAREHOUSE = typer.Option(None, "--warehouse", "-w", help="Warehouse URL (default: settings, then duckdb:///intentseg.duckdb).")
 _CONFIG = typer.Option(None, "--config", "-c", help="intentseg.toml with [ingest] and [sources.NAME] settings.")
@@ -60,9 +60,9 @@ def ingest_command(
 
 
 @app.command("sources")
-def sources_command(warehouse: str = _WAREHOUSE, config: Path = _CONFIG, as_json: bool = _JSON) -> None:
+def sources_command(warehouse: str = _WAREHOUSE, config: Path = _CONFIG, as_json: bool = _JSON, preset: str = PRESET) -> None:
     """What the warehouse holds: per source table, rows, users, time range, quarantined rows; files loaded."""
-    settings = load_settings(config, {"warehouse": warehouse})
+    settings = load_settings(config, {"warehouse": warehouse, "preset": preset})
     report = describe_sources(settings=settings)
     if as_json:
         print_json(report.to_dict())

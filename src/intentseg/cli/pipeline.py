@@ -11,8 +11,8 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from ..config import K_RULE, k_option
-from .app import app, check_writable, console, out, print_json
+from ..config import K_RULE, k_option, load_settings
+from .app import PRESET, app, check_writable, console, out, print_json
 
 WAREHOUSE = typer.Option(None, "--warehouse", "-w", help="Warehouse URL (default: settings, else duckdb:///intentseg.duckdb).")
 CONFIG = typer.Option(None, "--config", "-c", help="intentseg.toml with sources, mapping, features, k, output names.")
@@ -85,6 +85,7 @@ def run_cmd(
     output: Path | None = typer.Option(None, "--output", help="With --engine spark and --events: write result tables "
                                        "as Parquet folders here (default: back over JDBC to --warehouse)."),
     as_json: bool = JSON,
+    preset: str | None = PRESET,
 ) -> None:
     """Build features, fit segments, write them back (with history) and report — one run."""
     from ..pipeline import run
@@ -101,6 +102,7 @@ def run_cmd(
     check_writable(model_out, "--model-out")
     with _progress(as_json) as progress:
         result = run(warehouse, config=config, k=k_option(k), model=loaded, previous=prev,
+                     settings=load_settings(config, {"preset": preset}) if preset else None,
                      report_dir=report, model_out=model_out, events=events, progress=progress)
     if as_json:
         print_json(result.to_json())

@@ -9,7 +9,7 @@ import typer
 from ..config import K_RULE, k_option, load_settings
 from ..errors import InputError
 from ..warehouse import connect
-from .app import app, check_writable, console, out, print_json
+from .app import PRESET, app, check_writable, console, out, print_json
 
 
 def _parse_range(text: str | None) -> list[int] | None:
@@ -30,6 +30,7 @@ def segment_command(
     model_out: Path = typer.Option(None, "--model-out", help="Write the fitted model to this JSON file."),
     config: Path = typer.Option(None, "--config", "-c", help="intentseg.toml with segment settings."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object with the segments and k scores."),
+    preset: str = PRESET,
 ) -> None:
     """Segment users: features from the user_features table (built if absent), k chosen with evidence."""
     from ..model import Segmenter
@@ -39,7 +40,7 @@ def segment_command(
         "k_range": _parse_range(k_range),
         "features": [f.strip() for f in features.split(",") if f.strip()] if features else None,
     }
-    settings = load_settings(config, {"warehouse": warehouse, "segment": segment})
+    settings = load_settings(config, {"warehouse": warehouse, "segment": segment, "preset": preset})
     check_writable(model_out, "--model-out")
     s = settings.segment
     with connect(settings.warehouse) as wh:

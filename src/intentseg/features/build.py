@@ -22,6 +22,8 @@ from sqlglot import exp
 
 from ..config import FeatureSettings, Settings
 from ..errors import ConfigError, NoUsersError
+from ..presets.compile import CompiledSource, compile_source
+from ..presets.compile import table_expression as _table
 from ..schema import SOURCES, SourceMapping
 from ..warehouse import Warehouse, connect, dialects
 from ..warehouse.dialects import sqlglot_dialect
@@ -65,16 +67,6 @@ def _sql_text(name: str) -> str:
 
 def _parse(name: str) -> exp.Select:
     return sqlglot.parse_one(_sql_text(name), read="duckdb")  # type: ignore[return-value]
-
-
-def _table(name: str) -> exp.Table:
-    """A table reference with every part quoted (``schema.table`` part by part)."""
-    *db, table = name.split(".")
-    return exp.Table(
-        this=exp.to_identifier(table, quoted=True),
-        db=exp.to_identifier(db[-1], quoted=True) if db else None,
-        catalog=exp.to_identifier(db[-2], quoted=True) if len(db) > 1 else None,
-    )
 
 
 def _timestamp(value: str | None, key: str) -> pd.Timestamp | None:
@@ -136,10 +128,15 @@ class FeatureOptions:
 
 @dataclass
 class SourcePlan:
-    """Where one source is read from: its table and physical columns (None: absent optional column)."""
+    """Where one source is read from: its table and physical columns (None: absent optional column).
+
+    ``compiled`` is the source's definition as sqlglot expressions (a plain table, or a filtered events
+    table with column expressions: see intentseg.presets); None when the source is absent.
+    """
 
     mapping: SourceMapping
     columns: dict[str, str | None] | None  # None: the whole source is absent
+    compiled: CompiledSource | None = None
 
     @property
     def present(self) -> bool:
@@ -150,13 +147,12 @@ def plan_sources(mappings: dict[str, SourceMapping], warehouse: Warehouse | None
     """Resolve each source against the warehouse (or assume every mapped column exists, without one)."""
     plans: dict[str, SourcePlan] = {}
     for name, mapping in mappings.items():
-        if warehouse is None:
-            plans[name] = SourcePlan(mapping, {c: mapping.physical(c) for c in SOURCES[name].column_names})
-        elif not warehouse.table_exists(mapping.table):
+        if not mapping.enabled or (warehouse is not None and not warehouse.table_exists(mapping.table)):
             plans[name] = SourcePlan(mapping, None)
-        else:
-            available = warehouse.columns(mapping.table)
-            plans[name] = SourcePlan(mapping, mapping.resolve(available, where=f"table {mapping.table!r}"))
+            continue
+        available = None if warehouse is None else warehouse.columns(mapping.table)
+        compiled = compile_source(mapping, available, where=f"table {mapping.table!r}")
+        plans[name] = SourcePlan(mapping, compiled.names, compiled)
     if not any(p.present for p in plans.values()):
         tables = ", ".join(p.mapping.table for p in plans.values())
         raise NoUsersError(
@@ -171,23 +167,26 @@ def _source_cte(name: str, plans: dict[str, SourcePlan], opts: FeatureOptions | 
     plan = plans[name]
     if not plan.present:
         # An absent source: no rows, with the user_id type of a present source so UNIONs type-check.
-        other = next(p for p in plans.values() if p.present)
-        select = exp.select(exp.column(other.columns["user_id"], quoted=True).as_("user_id"))
+        other = next(p for p in plans.values() if p.present).compiled
+        assert other is not None
+        select = exp.select(other.columns["user_id"].copy().as_("user_id"))  # type: ignore[union-attr]
         for col in SOURCES[name].columns[1:]:
             select = select.select(exp.cast(exp.null(), _NULL_TYPES[col.kind]).as_(_INSIDE.get(col.name, col.name)))
-        return select.from_(_table(other.mapping.table)).where(exp.false())
+        return other.from_(select).where(exp.false())
+    compiled = plan.compiled
+    assert compiled is not None
     select = exp.select()
     for col in SOURCES[name].columns:
-        physical = plan.columns[col.name]
-        value = (exp.column(physical, quoted=True) if physical
-                 else exp.cast(exp.null(), _NULL_TYPES[col.kind]))
+        value = compiled.columns[col.name]
+        value = value.copy() if value is not None else exp.cast(exp.null(), _NULL_TYPES[col.kind])
         select = select.select(value.as_(_INSIDE.get(col.name, col.name)))
-    ts = exp.column(plan.columns["timestamp"], quoted=True)
-    select = select.from_(_table(plan.mapping.table)).where(ts.is_(exp.null()).not_())
+    ts = compiled.columns["timestamp"]
+    assert ts is not None
+    select = compiled.from_(select).where(ts.copy().is_(exp.null()).not_())
     if opts is not None and opts.since is not None:
-        select = select.where(ts >= _timestamp_literal(opts.since))
+        select = select.where(ts.copy() >= _timestamp_literal(opts.since))
     if opts is not None and opts.until is not None:
-        select = select.where(ts < _timestamp_literal(opts.until))
+        select = select.where(ts.copy() < _timestamp_literal(opts.until))
     return select
 
 

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from ..config import IngestSettings, Settings
 from ..errors import ConfigError
+from ..presets import summary_sql
 from ..schema import SOURCES, get_source
 from ..warehouse import Warehouse, connect
 from .load import (
@@ -157,14 +158,17 @@ def describe_sources(warehouse: str | Warehouse | None = None, settings: Setting
         for name in SOURCES:
             mapping = settings.mapping(name)
             table = mapping.table or name
-            status = SourceStatus(name, table, table in tables)
-            if status.exists:
+            status = SourceStatus(name, table, table in tables and mapping.enabled)
+            if status.exists and mapping.defined:  # rows of a shared events table (intentseg.presets)
+                row = wh.query(summary_sql(wh, mapping)).iloc[0]
+            elif status.exists:
                 found = mapping.resolve(wh.columns(table), where=f"table {table}")
                 uid, ts = q(found["user_id"] or "user_id"), q(found["timestamp"] or "timestamp")
                 row = wh.query(
                     f"SELECT COUNT(*) AS n, COUNT(DISTINCT {uid}) AS users, MIN({ts}) AS first, MAX({ts}) AS last "
                     f"FROM {wh.quote_table(table)}"
                 ).iloc[0]
+            if status.exists:
                 status.rows, status.users = int(row["n"]), int(row["users"])
                 status.first_event, status.last_event = _iso(row["first"]), _iso(row["last"])
             if quarantine_table(table) in tables:

@@ -27,7 +27,8 @@ class Segmenter(ClusterMixin, TransformerMixin, BaseEstimator):
     ----------
     n_segments : "auto" or int
         Number of segments. ``"auto"`` scans ``k_range`` and picks k by the rule in
-        :mod:`intentseg.model.selection` (best silhouette; near-ties go to the smaller k).
+        :mod:`intentseg.model.selection` (silhouette in excess of a same-shaped single cloud, a minimum
+        segment share, stability on refits; k = 3 with a stated reason when no k is clearly supported).
     k_range : (int, int)
         Smallest and largest k scanned by ``"auto"`` (inclusive).
     features : list of str or None
@@ -42,7 +43,8 @@ class Segmenter(ClusterMixin, TransformerMixin, BaseEstimator):
     random_state : int, RandomState or None
         Seed for every random choice (samples, K-Means starts): same seed, same segments.
     sample_size : int
-        The k scan fits each candidate on a random sample of at most this many users.
+        The k scan fits each candidate on a random sample of at most this many users (the chosen k is
+        then fitted on every user with ``n_init`` starts).
     silhouette_sample_size : int
         The silhouette is computed on a stratified sample of at most this many users.
 
@@ -57,7 +59,8 @@ class Segmenter(ClusterMixin, TransformerMixin, BaseEstimator):
     profiles_ : list of dict
         Per segment: size, share, per-feature mean/median/lift/z, three traits, advice.
     selection_ : dict
-        How k was chosen: ``rule``, ``k`` and ``scores`` (one row per k scanned).
+        How k was chosen: ``k``, ``fallback`` (True when no k was clearly supported and k = 3 was
+        taken), ``reason`` and ``rule`` (the same words), ``stability`` and ``scores`` (one row per k).
     engagement_ : ndarray of shape (k,)
         Engagement score of each centre: the mean of its engagement-weighted coordinates.
     stability_ : dict or None
@@ -81,8 +84,8 @@ class Segmenter(ClusterMixin, TransformerMixin, BaseEstimator):
         n_init: int = 10,
         max_iter: int = 300,
         random_state: Any = None,
-        sample_size: int = 100_000,
-        silhouette_sample_size: int = 10_000,
+        sample_size: int = 20_000,
+        silhouette_sample_size: int = 3_000,
     ) -> None:
         self.n_segments = n_segments
         self.k_range = k_range
@@ -110,24 +113,10 @@ class Segmenter(ClusterMixin, TransformerMixin, BaseEstimator):
         self.transform_ = FeatureTransform.fit(raw, names, kinds, self.scaling)
         Z = self.transform_.apply(raw)
 
-        fitted: dict[int, KMeans] = {}
-        scan = dict(n_init=self.n_init, max_iter=self.max_iter, seed=seed, fitted=fitted,
-                    sample_size=self.sample_size, silhouette_sample_size=self.silhouette_sample_size)
-        if self.n_segments == "auto":
-            # Scores need 2 <= k <= n - 1; with fewer users than that, k is the smallest candidate.
-            k_values = list(range(int(self.k_range[0]), min(int(self.k_range[1]), n - 1) + 1))
-            scores = selection.scan_k(Z, k_values, **scan) if k_values else []
-            k = selection.choose_k(scores) if scores else min(int(self.k_range[0]), n)
-            rule = f"smallest k within {selection.SILHOUETTE_TIE} of the best silhouette"
-        else:
-            k = int(self.n_segments)
-            if k > n:
-                raise ValueError(f"n_segments={k} is larger than the number of users ({n}).")
-            scores = selection.scan_k(Z, [k], **scan) if 1 < k < n else []
-            rule = "given"
-        self.selection_ = {"rule": rule, "k": k, "scores": scores}
-
-        # The scan already fitted k on all users when they fit in its sample: the same fit, not repeated.
+        self.selection_ = self._select_k(Z, n, seed)
+        k = self.selection_["k"]
+        fitted = self.selection_.pop("_fitted")
+        # With k given, the scan fitted k on all users (same starts) when they fit in its sample: reused.
         km = fitted.get(k) or KMeans(n_clusters=k, n_init=self.n_init, max_iter=self.max_iter,
                                      random_state=seed).fit(Z)
         return self._finish(km.cluster_centers_, X, raw, Z, kinds, from_frame=from_frame, previous=previous,
@@ -180,6 +169,34 @@ class Segmenter(ClusterMixin, TransformerMixin, BaseEstimator):
             **metadata,
         }
         return self
+
+    def _select_k(self, Z: np.ndarray, n: int, seed: int) -> dict:
+        """k given, or chosen by the rule of :mod:`intentseg.model.selection` on a sample with few starts."""
+        fitted: dict[int, KMeans] = {}
+        common = dict(max_iter=self.max_iter, seed=seed, sample_size=self.sample_size,
+                      silhouette_sample_size=self.silhouette_sample_size)
+        if self.n_segments != "auto":
+            k = int(self.n_segments)
+            if k > n:
+                raise ValueError(f"n_segments={k} is larger than the number of users ({n}).")
+            scores = (selection.scan_k(Z, [k], n_init=self.n_init, reference=False, fitted=fitted, **common)
+                      if 1 < k < n else [])
+            return {"rule": "given", "k": k, "fallback": False, "reason": "given", "scores": scores,
+                    "_fitted": fitted}
+        # Scores need 2 <= k <= n - 1; with fewer users than that, k is the smallest candidate.
+        k_values = list(range(int(self.k_range[0]), min(int(self.k_range[1]), n - 1) + 1))
+        if not k_values:
+            k = min(int(self.k_range[0]), n)
+            return {"rule": "too few users to compare k", "k": k, "fallback": False, "scores": [],
+                    "reason": "too few users to compare k", "_fitted": fitted}
+        n_scan = min(self.n_init, selection.SCAN_N_INIT)
+        scores = selection.scan_k(Z, k_values, n_init=n_scan, **common)
+        S = selection.scan_sample(Z, self.sample_size, seed)
+        choice = selection.choose_k(
+            scores, lambda k: selection.stability(S, k, n_init=n_scan, max_iter=self.max_iter, seed=seed))
+        k = min(choice.k, n)
+        return {"rule": choice.reason, "k": k, "fallback": choice.fallback, "reason": choice.reason,
+                "stability": choice.stability, "scores": scores, "_fitted": {}}
 
     # ------------------------------------------------------------ scoring
     def transform(self, X: Any) -> np.ndarray:

@@ -28,7 +28,15 @@ class MariaDB(MySQL):
             exp.DateDiff: lambda self, e: self.func(
                 "TIMESTAMPDIFF", exp.var((e.unit.name if e.unit else "DAY").upper()), e.expression, e.this
             ),
+            # MariaDB has no ->> operator; JSON_VALUE reads one scalar (JSON text is LONGTEXT there).
+            exp.JSONExtractScalar: lambda self, e: self.func("JSON_VALUE", e.this, e.expression),
         }
+
+        def cast_sql(self, expression: exp.Cast, safe_prefix: str | None = None) -> str:
+            # MariaDB has no CAST(... AS JSON): JSON is text there, read as it is.
+            if expression.to.is_type(exp.DataType.Type.JSON):
+                return self.sql(expression, "this")
+            return super().cast_sql(expression, safe_prefix)
 
 
 #: warehouse dialect name -> sqlglot dialect (engine differences as data).
