@@ -24,6 +24,14 @@ if TYPE_CHECKING:
     from .adapter import SparkWarehouse
 
 
+#: Spark type name -> the logical type a JDBC table's column gets (``Warehouse.write_table``'s types).
+_LOGICAL = {
+    "long": "bigint", "integer": "bigint", "short": "bigint", "byte": "bigint",
+    "double": "double", "float": "double", "decimal": "double", "string": "text", "boolean": "bool",
+    "timestamp": "timestamp", "timestamp_ntz": "timestamp", "date": "timestamp",
+}
+
+
 class MemoryStore:
     """Temporary views of materialised DataFrames, gone when the session stops (notebooks, tests)."""
 
@@ -172,9 +180,19 @@ class JdbcStore(MemoryStore):
             return self.wh.spark.read.format("jdbc").options(**self.options, dbtable=self.db.quote_table(name)).load()
 
     def replace(self, name: str, df: Any) -> None:
+        """The rows into a staging table made with the database's own DDL (Spark's JDBC writer would pick
+        its own types: ``TIMESTAMP WITH TIME ZONE`` on PostgreSQL), then swapped in."""
         staging = self.wh.staging_name(name)
-        self._write(df, staging, "errorifexists")
-        self.swap_in(staging, name)
+        columns = {f.name: _LOGICAL.get(f.dataType.typeName(), "text") for f in df.schema.fields}
+        self.db.create_table(staging, columns)
+        try:
+            with self.wh._errors():
+                df = df.select(*(df[c].cast(self.wh.ddl_type(t)).alias(c) for c, t in columns.items()))
+            self._write(df, staging, "append")
+            self.swap_in(staging, name)
+        except BaseException:
+            self.db.drop_table(staging)
+            raise
 
     def write(self, name: str, table: pa.Table, schema: dict[str, str]) -> None:
         self.create(name, schema)  # the database's DDL types, then the rows over JDBC
@@ -207,7 +225,13 @@ class JdbcStore(MemoryStore):
         self.db.close()
 
     def _write(self, df: Any, table: str, mode: str) -> None:
-        # one partition: Spark's JDBC writer commits each partition in its own transaction
+        """Spark's JDBC writer, in one partition: it commits each partition in its own transaction.
+
+        Timestamps go as TIMESTAMP_NTZ: their wall-clock value (naive UTC, as intentseg stores them), with
+        no conversion through the JVM's time zone.
+        """
         with self.wh._errors():
+            df = df.select(*(df[f.name].cast("timestamp_ntz").alias(f.name) if f.dataType.typeName() == "timestamp"
+                             else df[f.name] for f in df.schema.fields))
             df.coalesce(1).write.jdbc(self.options["url"], self.db.quote_table(table), mode=mode,
                                       properties=self.options)
