@@ -37,7 +37,7 @@ REASONS = {
     "duplicate": "the same event appears earlier in the same batch of the file",
 }
 
-_INT = r"[+-]?\d+"
+_INT = r"^[+-]?\d+$"
 _INT64_MAX = 2**63 - 1
 _EARLIEST = pd.Timestamp("1000-01-01")
 _NUMBER = r"[+-]?(\d+\.?\d*|\.\d+)"
@@ -178,15 +178,17 @@ def _user_ids(arr: pa.ChunkedArray, id_type: str) -> tuple[pd.Series, np.ndarray
     missing = text.isna().to_numpy()
     if id_type == "string":
         return text, missing, np.zeros(len(text), bool)
-    t = text.fillna("")
-    whole = t.str.fullmatch(_INT).to_numpy(bool)
+    arr = pa.array(text, pa.string(), from_pandas=True)
+    whole = np.array(pc.fill_null(pc.match_substring_regex(arr, _INT), False).to_numpy(zero_copy_only=False))
     # Within BIGINT: fewer than 19 digits, or 19 that compare (as text) at most 2**63 - 1 (2**63 if negative).
-    digits = t.str.lstrip("+-").str.lstrip("0")
-    n = digits.str.len().to_numpy()
-    limit = np.where(t.str.startswith("-").to_numpy(bool), str(_INT64_MAX + 1), str(_INT64_MAX))
-    whole = whole & ((n < 19) | ((n == 19) & (digits.to_numpy(object) <= limit.astype(object))))
+    digits = pc.utf8_ltrim(pc.utf8_ltrim(arr, "+-"), "0")
+    n = pc.fill_null(pc.utf8_length(digits), 0).to_numpy(zero_copy_only=False)
+    edge = np.flatnonzero(whole & (n >= 19))
+    if len(edge):
+        limit = [str(_INT64_MAX + 1) if v.startswith("-") else str(_INT64_MAX) for v in arr.take(edge).to_pylist()]
+        whole[edge] = [len(d) == 19 and d <= m for d, m in zip(digits.take(edge).to_pylist(), limit)]
     # through Arrow, not float: 19-digit ids must stay exact
-    ids = pc.cast(pa.array(text.where(whole, None), pa.string(), from_pandas=True), pa.int64())
+    ids = pc.cast(pc.if_else(pa.array(whole), arr, pa.scalar(None, pa.string())), pa.int64())
     return _int64_series(ids), missing, ~missing & ~whole
 
 
