@@ -116,6 +116,21 @@ def test_concurrent_ingests_of_different_files_load_every_row(engine, warehouse_
     assert staging_tables(warehouse_url) == []
 
 
+def test_two_processes_on_one_duckdb_file_never_double_an_event(tmp_path):
+    # DuckDB lets one process open a file: the second waits briefly, then either loads after the first
+    # (exit 0, the ledger says already loaded) or stops with exit 3 and the "another process" hint.
+    url = f"duckdb:///{tmp_path / 'w.duckdb'}"
+    path = write(tmp_path / "clickstream.csv", csv_lines(*clicks(12_000)))
+    procs = [subprocess.Popen([sys.executable, "-m", "intentseg", "ingest", str(path), "--warehouse", url],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for _ in range(2)]
+    outputs = [p.communicate(timeout=300)[0] for p in procs]
+    codes = sorted(p.returncode for p in procs)
+    assert codes in ([0, 0], [0, 3]), outputs
+    if codes == [0, 3]:
+        assert "another process" in " ".join(outputs).lower(), outputs
+    assert counts(url) == (12_000, 12_000) and ledger_rows(url) == 1
+
+
 # -- one bad value never fails its batch -------------------------------------------------------------
 def test_bad_values_are_quarantined_row_by_row_and_the_batch_loads(warehouse_url, tmp_path):
     long_url = "/" + "u" * 9_999  # 10,000 characters: fits (TEXT / MEDIUMTEXT), must load intact
