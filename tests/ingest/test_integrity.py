@@ -317,3 +317,29 @@ def test_a_lone_surrogate_escape_in_json_lines_quarantines_only_its_row(warehous
     assert (report.accepted, report.sources["search_queries"].quarantined) == (2, {"invalid_utf8": 1})
     assert quarantine(warehouse_url, "search_queries")["line"].tolist() == [2]
     assert sorted(table_rows(warehouse_url, "search_queries")["query"]) == ["ok", "été"]
+
+
+def test_tables_made_before_get_their_keys_and_keep_their_limits(engine, warehouse_url, tmp_path):
+    with connect(warehouse_url) as wh:
+        # a clickstream table made by hand, url at most 20 characters, and a ledger of an older intentseg
+        wh.execute(f"CREATE TABLE {wh.quote_table('clickstream')} ({wh.quote('user_id')} BIGINT, "
+                   f"{wh.quote('timestamp')} {wh.ddl_type('timestamp')}, {wh.quote('url')} VARCHAR(20))")
+        wh.execute(f"INSERT INTO {wh.quote_table('clickstream')} VALUES (99, :ts, '/by-hand')",
+                   {"ts": "2026-08-01 00:00:00"})
+        wh.create_table(LEDGER, {"file_hash": "key", "source": "key", "file": "text", "format": "text",
+                                 "rows_read": "bigint", "accepted": "bigint", "quarantined": "bigint",
+                                 "ingested_at": "timestamp"})
+    path = write(tmp_path / "clickstream.csv", csv_lines(
+        "1,2026-09-01T10:00:00Z,/short", "2,2026-09-01T10:00:00Z,/twenty-one-chars-url",  # line 3: 21 > 20
+        header="user_id,timestamp,url"))
+    report = ingest(path, warehouse_url)
+    assert_accounted(report)
+    if engine == "duckdb":  # DuckDB ignores the (20): its VARCHAR holds any length, so the url loads
+        assert (report.accepted, report.quarantined) == (2, 0)
+    else:
+        assert (report.accepted, report.sources["clickstream"].quarantined) == (1, {"text_too_long": 1})
+    again = write(tmp_path / "b" / "clickstream.csv", csv_lines("1,2026-09-01T10:00:00Z,/short", header="user_id,timestamp,url"))
+    assert ingest(again, warehouse_url).already_loaded == 1  # the unique event_id works on the old table
+    assert sorted(table_rows(warehouse_url)["user_id"].tolist()) == ([1, 2, 99] if engine == "duckdb" else [1, 99])
+    files = describe_sources(warehouse_url).files
+    assert [f["already_loaded"] for f in files] == [0, 1]

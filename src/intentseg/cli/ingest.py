@@ -80,9 +80,10 @@ def sources_command(warehouse: str = _WAREHOUSE, config: Path = _CONFIG, as_json
     out.print(table)
     if report.files:
         files = Table(title="Files loaded (ingest ledger)")
-        for col in ("ingested at", "source", "file", "rows read", "accepted", "quarantined"):
+        for col in ("ingested at", "source", "file", "rows read", "accepted", "already loaded", "quarantined"):
             files.add_column(col)
         for f in report.files:
+            already = f.get("already_loaded")  # None: loaded by an intentseg that did not count it
             files.add_row(str(f["ingested_at"]), f["source"], f["file"], f"{f['rows_read']:,}", f"{f['accepted']:,}",
-                          f"{f['quarantined']:,}")
+                          "-" if already is None else f"{already:,}", f"{f['quarantined']:,}")
         out.print(files)

@@ -140,6 +140,7 @@ def _load_file(wh: Warehouse, f: PlannedFile, target: Target, rules: Rules, batc
         "file_hash": digest, "source": f.source, "file": str(f.path), "format": f.format,
         "rows_read": result.rows_read, "accepted": result.accepted,
         "quarantined": sum(result.quarantined.values()), "ingested_at": ingested_at,
+        "already_loaded": result.already_loaded,
     })
     if not added:
         result.note = "another ingest of the same content finished first; the ledger lists it once"
@@ -181,13 +182,22 @@ def describe_sources(warehouse: str | Warehouse | None = None, settings: Setting
         if LEDGER_TABLE in tables:
             ledger = wh.query(f"SELECT * FROM {wh.quote_table(LEDGER_TABLE)} ORDER BY {q('ingested_at')}, {q('file')}")
             report.files = [
-                {k: (_iso(v) if k == "ingested_at" else v.item() if isinstance(v, np.generic) else v) for k, v in r.items()}
+                {k: _iso(v) if k == "ingested_at" else _plain(v) for k, v in r.items()}
                 for r in ledger.to_dict("records")
             ]
     finally:
         if wh is not warehouse:
             wh.close()
     return report
+
+
+def _plain(value: object) -> object:
+    """A ledger value as JSON takes it: NULL (e.g. ``already_loaded`` of a file an older intentseg
+    loaded) -> None, a whole-number float (the NULL made pandas use floats) -> int."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    value = value.item() if isinstance(value, np.generic) else value
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 def _iso(value: object) -> str | None:

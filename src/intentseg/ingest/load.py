@@ -30,6 +30,7 @@ LEDGER_KEY = ["file_hash", "source"]
 LEDGER_TYPES = {
     "file_hash": "key", "source": "key", "file": "text", "format": "text",
     "rows_read": "bigint", "accepted": "bigint", "quarantined": "bigint", "ingested_at": "timestamp",
+    "already_loaded": "bigint",  # events of the file the warehouse held before (skipped, not quarantined)
 }
 QUARANTINE_TYPES = {
     "file": "text", "line": "bigint", "reason": "text", "column": "text", "raw": "json", "ingested_at": "timestamp",
@@ -90,6 +91,7 @@ def ensure_unique(wh: Warehouse, table: str, columns: list[str]) -> None:
 
 def ensure_ledger(wh: Warehouse) -> None:
     ensure_table(wh, LEDGER_TABLE, LEDGER_TYPES)
+    _ensure_column(wh, LEDGER_TABLE, "already_loaded", "bigint")  # a ledger of an earlier intentseg
     ensure_unique(wh, LEDGER_TABLE, LEDGER_KEY)
 
 
@@ -129,12 +131,12 @@ def _column_max_chars(wh: Warehouse, table: str) -> dict[str, int]:
     return {str(name): int(n) for name, n in zip(rows["name"], rows["n"]) if n is not None and not pd.isna(n)}
 
 
-def _ensure_column(wh: Warehouse, table: str, column: str) -> None:
-    """Add a ``key`` column to a table made without it (by hand, or by an earlier intentseg)."""
+def _ensure_column(wh: Warehouse, table: str, column: str, logical: str = "key") -> None:
+    """Add a column to a table made without it (by hand, or by an earlier intentseg); old rows get NULL."""
     if any(c.lower() == column for c in wh.columns(table)):
         return
     try:
-        wh.execute(f"ALTER TABLE {wh.quote_table(table)} ADD COLUMN {wh.quote(column)} {wh.ddl_type('key')}")
+        wh.execute(f"ALTER TABLE {wh.quote_table(table)} ADD COLUMN {wh.quote(column)} {wh.ddl_type(logical)}")
     except WarehouseQueryError:
         if not any(c.lower() == column for c in wh.columns(table)):  # else another ingest added it first
             raise
