@@ -343,3 +343,44 @@ def test_tables_made_before_get_their_keys_and_keep_their_limits(engine, warehou
     assert sorted(table_rows(warehouse_url)["user_id"].tolist()) == ([1, 2, 99] if engine == "duckdb" else [1, 99])
     files = describe_sources(warehouse_url).files
     assert [f["already_loaded"] for f in files] == [0, 1]
+
+
+def _conflict(engine: str) -> Exception:
+    """The driver's own error for a deadlock (or DuckDB's failed commit) on each engine."""
+    if engine == "mysql":
+        import pymysql
+
+        return pymysql.err.OperationalError(1213, "Deadlock found when trying to get lock; try restarting transaction")
+    if engine == "postgres":
+        import psycopg
+
+        return psycopg.errors.DeadlockDetected("deadlock detected")
+    import duckdb
+
+    return duckdb.TransactionException("TransactionContext Error: Failed to commit: write-write conflict")
+
+
+def test_a_deadlock_is_run_again_a_bounded_number_of_times_then_reported(engine, warehouse):
+    driver_error = _conflict(engine)
+    translated = (warehouse._translate(driver_error) if hasattr(warehouse, "_translate")
+                  else WarehouseQueryError(f"DuckDB: {driver_error}"))
+    attempts = []
+
+    def always_deadlocks():
+        attempts.append(1)
+        raise translated from driver_error
+
+    with pytest.raises(WarehouseQueryError) as raised:
+        warehouse.retrying(always_deadlocks, attempts=3)
+    assert len(attempts) == 3  # run again, but not for ever
+    if engine != "duckdb":
+        assert "run the command again" in str(raised.value)  # the message names the fix
+
+    def not_a_conflict():
+        attempts.append(1)
+        raise WarehouseQueryError("syntax error")
+
+    attempts.clear()
+    with pytest.raises(WarehouseQueryError, match="syntax error"):
+        warehouse.retrying(not_a_conflict, attempts=3)
+    assert len(attempts) == 1  # other errors are not retried

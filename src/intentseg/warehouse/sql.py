@@ -295,6 +295,9 @@ def _decimals_to_float(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+#: a deadlock or serialization failure that outlived its retries (Warehouse.retrying)
+_CONFLICT_HINT = ("Another job was writing the same rows at the same time, and running the transaction again "
+                  "did not get past it: run the command again, or schedule the jobs one after the other.")
 _UNREACHABLE_HINT = "Is the server running and listening at {url}? Start it, or fix host/port in the URL."
 
 
@@ -332,6 +335,7 @@ class MySQLWarehouse(SQLAlchemyWarehouse):
         _Rule((1049,), WarehouseUnavailable, "The database does not exist: CREATE DATABASE it, or fix the name in {url}."),
         _Rule((2003, 2002, 2013, 2006), WarehouseUnavailable, _UNREACHABLE_HINT),
         _Rule((1146,), TableNotFound, "Load events with `intentseg ingest`, or map table names in intentseg.toml."),
+        _Rule((1213, 1205), WarehouseQueryError, _CONFLICT_HINT),
     )
 
     lock_scope_sql = "SELECT DATABASE()"
@@ -394,6 +398,7 @@ class PostgresWarehouse(SQLAlchemyWarehouse):
                "connection timeout expired", "timeout expired"),
               WarehouseUnavailable, _UNREACHABLE_HINT),
         _Rule(("42P01", "42S02"), TableNotFound, "Load events with `intentseg ingest`, or map table names in intentseg.toml."),
+        _Rule(("40P01", "40001"), WarehouseQueryError, _CONFLICT_HINT),
     )
 
     lock_scope_sql = "SELECT current_database() || '.' || current_schema()"
