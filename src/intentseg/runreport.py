@@ -12,6 +12,7 @@ from .config import Settings
 from .errors import InputError
 from .model import Segmenter
 from .model.persist import from_dict
+from .presets import rows_sql
 from .warehouse import Warehouse
 
 TOP_QUERIES = 5
@@ -20,14 +21,18 @@ TOP_QUERIES = 5
 def top_queries(wh: Warehouse, settings: Settings, members_table: str) -> pd.DataFrame | None:
     """The most frequent search queries of each segment, counted inside the warehouse."""
     mapping = settings.mapping("search_queries")
-    if not wh.table_exists(mapping.table):
+    if not mapping.enabled or not wh.table_exists(mapping.table):
         return None
-    q, uid = wh.quote(mapping.physical("query")), wh.quote(mapping.physical("user_id"))
+    if mapping.defined:  # rows of a shared events table, read through its definition (intentseg.presets)
+        relation, q, uid = f"({rows_sql(wh, mapping, ['user_id', 'query'])})", wh.quote("query"), wh.quote("user_id")
+    else:
+        relation = wh.quote_table(mapping.table)
+        q, uid = wh.quote(mapping.physical("query")), wh.quote(mapping.physical("user_id"))
     sql = (
         "SELECT segment_id, query, searches FROM ("
         f" SELECT m.segment_id AS segment_id, s.{q} AS query, COUNT(*) AS searches,"
         f" ROW_NUMBER() OVER (PARTITION BY m.segment_id ORDER BY COUNT(*) DESC, s.{q}) AS rn"
-        f" FROM {wh.quote_table(mapping.table)} s JOIN {wh.quote_table(members_table)} m ON m.user_id = s.{uid}"
+        f" FROM {relation} s JOIN {wh.quote_table(members_table)} m ON m.user_id = s.{uid}"
         f" GROUP BY m.segment_id, s.{q}) ranked WHERE rn <= :n ORDER BY segment_id, searches DESC"
     )
     df = wh.query(sql, {"n": TOP_QUERIES})

@@ -206,12 +206,16 @@ def _cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
 def test_run_with_the_snowplow_preset_segments_the_fixture(warehouse_url, tmp_path):
     with connect(warehouse_url) as wh:
         write(wh, fx.snowplow_tables())
-    done = _cli("run", "--preset", "snowplow", "--warehouse", warehouse_url, "--k", "2", "--json", cwd=tmp_path)
+    done = _cli("run", "--preset", "snowplow", "--warehouse", warehouse_url, "--k", "2", "--json",
+                "--report", str(tmp_path / "report"), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     with connect(warehouse_url) as wh:
         members = wh.query("SELECT user_id, segment_id FROM user_segments")
     assert sorted(members["user_id"]) == ["a-1", "b-2", "c-3", "d-4"]
     assert members["segment_id"].nunique() == 2
+    # the report's top queries are read through the preset too (structured and site_search events)
+    html = (tmp_path / "report" / "index.html").read_text(encoding="utf-8")
+    assert "running shoes" in html and "buy trail shoes" in html
 
 
 def test_features_and_sources_commands_take_the_preset(tmp_path):

@@ -15,7 +15,7 @@ from ..schema import Heartbeats, SourceMapping
 from .catalog import PRESETS, Preset, like
 from .compile import CompiledSource, compile_source, is_column_name, parse_expression
 
-__all__ = ["PRESETS", "Preset", "CompiledSource", "compile_source", "get_preset", "is_column_name", "summary_sql",
+__all__ = ["PRESETS", "Preset", "CompiledSource", "compile_source", "get_preset", "is_column_name", "rows_sql", "summary_sql",
            "parse_expression", "preset_mapping"]
 
 
@@ -70,21 +70,24 @@ def preset_mapping(name: str, source: str, options: Any, override: Any | None = 
     )
 
 
-def summary_sql(warehouse: Any, mapping: SourceMapping) -> str:
-    """SQL of a defined source's rows, distinct users and first/last event (``intentseg sources``),
-    read through its definition (filter, expressions) like the features read it."""
+def rows_sql(warehouse: Any, mapping: SourceMapping, columns: list[str]) -> str:
+    """SQL of a defined source's rows with the canonical ``columns``, read through its definition
+    (filter, expressions, heartbeats) like the features read it; for a subquery ``FROM (...) s``."""
     from sqlglot import exp
 
     from ..warehouse.dialects import render
 
     compiled = compile_source(mapping, warehouse.columns(mapping.table), where=f"table {mapping.table!r}")
-    user, ts = compiled.columns["user_id"], compiled.columns["timestamp"]
-    assert user is not None and ts is not None  # required columns: compile_source raised otherwise
-    rows = compiled.from_(exp.select(user.copy().as_("user_id"), ts.copy().as_("ts")))
-    select = exp.select(
-        exp.Count(this=exp.Star()).as_("n"),
-        exp.Count(this=exp.Distinct(expressions=[exp.column("user_id")])).as_("users"),
-        exp.Min(this=exp.column("ts")).as_("first"),
-        exp.Max(this=exp.column("ts")).as_("last"),
-    ).from_(rows.subquery("source_rows"))
-    return render(select, warehouse.dialect)
+    select = exp.select()
+    for name in columns:
+        value = compiled.columns[name]
+        select = select.select((value.copy() if value is not None else exp.null()).as_(name))
+    return render(compiled.from_(select), warehouse.dialect)
+
+
+def summary_sql(warehouse: Any, mapping: SourceMapping) -> str:
+    """SQL of a defined source's rows, distinct users and first/last event (``intentseg sources``)."""
+    rows = rows_sql(warehouse, mapping, ["user_id", "timestamp"])
+    user, ts = warehouse.quote("user_id"), warehouse.quote("timestamp")
+    return (f"SELECT COUNT(*) AS n, COUNT(DISTINCT {user}) AS users, MIN({ts}) AS first, MAX({ts}) AS last "
+            f"FROM ({rows}) source_rows")
