@@ -227,7 +227,12 @@ def markdown(result: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in SUBCOMMANDS:
+        return SUBCOMMANDS[argv[0]](argv[1:])
+    p = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0],
+                                epilog="Also: python -m bench quality (the k and naming quality suite), "
+                                       "python -m bench kauto (k = auto against k given and the floor).")
     p.add_argument("--quick", action="store_true", help="small version: 20k users, MariaDB at 1k users, 10 events")
     p.add_argument("--sizes", default="100k,1m,10m", help="users per end-to-end case, e.g. 100k,1m,10m")
     p.add_argument("--engines", default="duckdb", help="duckdb, or duckdb,spark")
@@ -261,6 +266,35 @@ def main(argv: list[str] | None = None) -> None:
     if not args.quick:
         (HERE / "README.md").write_text(text)
     print(text)
+
+
+def quality(argv: list[str]) -> None:
+    """``python -m bench quality``: every dataset of bench/quality through the real pipeline."""
+    from bench.quality.suite import main as run_quality
+
+    p = argparse.ArgumentParser(prog="python -m bench quality", description=quality.__doc__)
+    p.add_argument("--quick", action="store_true", help="3,000 users per synthetic dataset")
+    p.add_argument("--users", type=int, default=8_000, help="users per synthetic dataset")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--only", default="", help="comma-separated dataset names")
+    p.add_argument("--out", default="quality", help="results file stem under bench/results/")
+    p.add_argument("--rule-frozen", default="", help="when and at which commit the k rule was frozen")
+    p.add_argument("--note", action="append", default=[], help="a line for the Notes section (repeatable)")
+    args = p.parse_args(argv)
+    names = [n.strip() for n in args.only.split(",") if n.strip()] or None
+    result = run_quality(names, 3_000 if args.quick else args.users, args.seed, args.out, args.rule_frozen, args.note)
+    print((RESULTS / f"{args.out}.md").read_text())
+    print(json.dumps(result["summary"], indent=2))
+
+
+def kauto(argv: list[str]) -> None:
+    """``python -m bench kauto``: the default run (k = auto) against k given and the floor."""
+    from bench.bench_kauto import main as run_kauto
+
+    run_kauto(argv)
+
+
+SUBCOMMANDS = {"quality": quality, "kauto": kauto}
 
 
 if __name__ == "__main__":

@@ -84,7 +84,7 @@ class Segmenter(ClusterMixin, TransformerMixin, BaseEstimator):
         n_init: int = 10,
         max_iter: int = 300,
         random_state: Any = None,
-        sample_size: int = 20_000,
+        sample_size: int = 10_000,
         silhouette_sample_size: int = 3_000,
     ) -> None:
         self.n_segments = n_segments

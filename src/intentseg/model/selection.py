@@ -1,28 +1,65 @@
-"""Choosing the number of segments with evidence.
+"""Choosing the number of segments with evidence, or saying that there is none.
 
-Every k in the range is fitted (K-Means, ``n_init`` starts) on a random sample of at most
-``sample_size`` users and scored with three indices:
+Every k in the range is fitted (K-Means, ``SCAN_N_INIT`` starts) on a seeded random sample of at most
+``sample_size`` users and scored:
 
-* silhouette (higher is better), computed on a sample of at most ``silhouette_sample_size`` users
-  stratified by segment, so small segments are represented and millions of users stay cheap;
-* Calinski-Harabasz (higher is better) and Davies-Bouldin (lower is better), on the whole scan sample;
-* inertia (within-segment sum of squares), kept for the elbow chart in the report.
+* **silhouette** (how well each user sits in its own segment rather than the next one), on a
+  stratified sample of at most ``silhouette_sample_size`` users;
+* **reference silhouette**: the same k fitted on a *reference* sample drawn from one Gaussian cloud with
+  the data's mean and covariance, i.e. the same shape and spread but no groups. Splitting a single
+  elongated cloud gives a high silhouette by itself (silhouette alone favours k = 2 whenever one axis,
+  such as activity volume, dominates); what a real group structure adds is the **excess**
+  ``silhouette - reference silhouette`` (the idea of the gap statistic, with the silhouette as the
+  measure and the data's own covariance as the null);
+* **minimum segment share** (the smallest segment's share of the sample);
+* Calinski-Harabasz, Davies-Bouldin and inertia, kept for the report and the elbow chart (not voted:
+  on heavy-tailed behaviour data they lean to few and to many segments respectively).
 
-**The rule.** The highest silhouette wins (how well each user sits in its own segment rather than the
-next one is what a segmentation is for); candidates within ``SILHOUETTE_TIE`` of the best count as
-tied (about the sampling noise of a 10k-user silhouette) and the smallest tied k wins: fewer
-segments are easier to act on. Calinski-Harabasz and Davies-Bouldin are kept next to it in
-``selection_`` for the report: they often disagree by a step (Calinski-Harabasz leans to few segments,
-Davies-Bouldin to many), which is why they are not voted.
+**The rule** (:func:`choose_k`):
+
+1. Candidates are the k whose smallest segment holds at least ``MIN_SHARE`` of the users.
+2. A k is *supported* when its excess is at least ``MIN_EXCESS``.
+3. Among the supported candidates within ``NEAR_BEST`` of the best excess (differences that small are
+   sampling noise of the silhouette sample), the chosen k is the smallest after which one more segment
+   adds less than ``STEP_GAIN`` of excess: the first k where the curve levels off near its top. Fewer
+   segments are easier to act on, and a spike at a large k (a split of a discrete count lattice, a
+   lucky silhouette sample) does not pull the choice up.
+4. The chosen k must be *stable*: K-Means refitted on two disjoint halves of the scan sample must agree
+   (adjusted Rand index of their assignments of the whole sample at least ``MIN_STABILITY``).
+5. Otherwise (no supported k, or the chosen one is not stable) the model falls back to
+   **k = 3, the classic three engagement tiers** (low, moderate, highly engaged), and says so:
+   ``fallback`` is true and ``reason`` tells why, in words the CLI, the JSON output and the report show.
+
+The constants were set on intentseg's own generator (``bench/quality``) and then frozen before the
+held-out generators were run; ``bench/results/quality.md`` reports how the rule fares on all of them.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from sklearn.cluster import KMeans
-from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
+from sklearn.metrics import adjusted_rand_score, calinski_harabasz_score, davies_bouldin_score, silhouette_score
 
-SILHOUETTE_TIE = 0.005
+MIN_SHARE = 0.015
+MIN_EXCESS = 0.08
+NEAR_BEST = 0.03
+STEP_GAIN = 0.015
+MIN_STABILITY = 0.6
+FALLBACK_K = 3
+#: K-Means starts per k while scanning (fewer starts gave noisy scores: a k fitted into a poor local optimum)
+SCAN_N_INIT = 10
+
+
+@dataclass(frozen=True)
+class Choice:
+    """What :func:`choose_k` decided: k, whether it is the fallback, and why, in words."""
+
+    k: int
+    fallback: bool
+    reason: str
+    stability: float | None = None
 
 
 def stratified_sample(labels: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:
@@ -38,6 +75,28 @@ def stratified_sample(labels: np.ndarray, size: int, rng: np.random.Generator) -
     return np.sort(np.concatenate(picked))
 
 
+def scan_sample(Z: np.ndarray, sample_size: int, seed: int) -> np.ndarray:
+    """The seeded random sample of at most ``sample_size`` rows that the scan fits (all rows if fewer)."""
+    if len(Z) <= sample_size:
+        return Z
+    rng = np.random.default_rng(seed)
+    return Z[np.sort(rng.choice(len(Z), sample_size, replace=False))]
+
+
+def reference_cloud(S: np.ndarray, seed: int) -> np.ndarray:
+    """A sample of one Gaussian cloud with the mean and covariance of ``S``: its shape, no groups."""
+    rng = np.random.default_rng(seed + 1)
+    cov = np.atleast_2d(np.cov(S, rowvar=False))  # one feature: a 1 x 1 covariance
+    return rng.multivariate_normal(S.mean(axis=0), cov, size=len(S), method="eigh")
+
+
+def _silhouette(X: np.ndarray, labels: np.ndarray, size: int, rng: np.random.Generator) -> float:
+    if len(np.unique(labels)) < 2:
+        return float("nan")
+    rows = stratified_sample(labels, size, rng)
+    return float(silhouette_score(X[rows], labels[rows]))
+
+
 def scan_k(
     Z: np.ndarray,
     k_values: list[int],
@@ -47,41 +106,80 @@ def scan_k(
     seed: int,
     sample_size: int,
     silhouette_sample_size: int,
+    reference: bool = True,
     fitted: dict[int, KMeans] | None = None,
 ) -> list[dict]:
-    """Fit and score every k; one dict per k: k, silhouette, calinski_harabasz, davies_bouldin, inertia.
+    """Fit and score every k; one dict per k (see the module docstring for the columns).
 
     When the scan sample is all of ``Z`` and ``fitted`` is given, the K-Means models are left in it
-    (k -> model), so the final fit of the chosen k need not be repeated.
+    (k -> model). ``reference=False`` skips the reference cloud (k given: nothing to choose).
     """
+    S = scan_sample(Z, sample_size, seed)
+    R = reference_cloud(S, seed) if reference else None
     rng = np.random.default_rng(seed)
-    S = Z if len(Z) <= sample_size else Z[np.sort(rng.choice(len(Z), sample_size, replace=False))]
     rows = []
     for k in k_values:
         km = KMeans(n_clusters=k, n_init=n_init, max_iter=max_iter, random_state=seed).fit(S)
         if fitted is not None and S is Z:
             fitted[k] = km
         labels = km.labels_
-        if len(np.unique(labels)) < 2:  # degenerate data (e.g. all rows equal): no index is defined
-            rows.append({"k": k, "silhouette": float("nan"), "calinski_harabasz": float("nan"),
-                         "davies_bouldin": float("nan"), "inertia": float(km.inertia_)})
-            continue
-        sil_rows = stratified_sample(labels, silhouette_sample_size, rng)
-        rows.append(
-            {
-                "k": k,
-                "silhouette": float(silhouette_score(S[sil_rows], labels[sil_rows])),
-                "calinski_harabasz": float(calinski_harabasz_score(S, labels)),
-                "davies_bouldin": float(davies_bouldin_score(S, labels)),
-                "inertia": float(km.inertia_),
-            }
-        )
+        row = {"k": k, "silhouette": float("nan"), "calinski_harabasz": float("nan"),
+               "davies_bouldin": float("nan"), "inertia": float(km.inertia_),
+               "min_share": float(np.bincount(labels, minlength=k).min() / len(labels))}
+        if len(np.unique(labels)) >= 2:  # degenerate data (e.g. all rows equal): no index is defined
+            row.update(silhouette=_silhouette(S, labels, silhouette_sample_size, rng),
+                       calinski_harabasz=float(calinski_harabasz_score(S, labels)),
+                       davies_bouldin=float(davies_bouldin_score(S, labels)))
+        if R is not None:
+            ref = KMeans(n_clusters=k, n_init=1, max_iter=max_iter, random_state=seed).fit(R)
+            row["silhouette_reference"] = _silhouette(R, ref.labels_, silhouette_sample_size, rng)
+            row["excess"] = row["silhouette"] - row["silhouette_reference"]
+        rows.append(row)
     return rows
 
 
-def choose_k(scores: list[dict]) -> int:
-    """Apply the rule in the module docstring to the rows from :func:`scan_k`."""
-    ks = np.array([r["k"] for r in scores])
-    sil = np.nan_to_num(np.array([r["silhouette"] for r in scores], dtype=float), nan=-np.inf)
-    tied = ks[sil >= sil.max() - SILHOUETTE_TIE]
-    return int(tied.min())
+def stability(S: np.ndarray, k: int, *, n_init: int, max_iter: int, seed: int) -> float | None:
+    """Adjusted Rand index between K-Means fitted on two disjoint random halves of ``S``, both
+    assigning all of ``S``: 1 = the same segments whichever users are seen, ~0 = arbitrary.
+    ``None`` when a half is too small to tell (fewer than 10 users per segment)."""
+    if len(S) // 2 < 10 * k:
+        return None
+    rng = np.random.default_rng(seed + 2)
+    order = rng.permutation(len(S))
+    halves = order[: len(S) // 2], order[len(S) // 2:]
+    labels = [KMeans(n_clusters=k, n_init=n_init, max_iter=max_iter, random_state=seed + i).fit(S[h]).predict(S)
+              for i, h in enumerate(halves)]
+    return float(adjusted_rand_score(labels[0], labels[1]))
+
+
+def choose_k(scores: list[dict], stability_of=None) -> Choice:
+    """Apply the rule in the module docstring to the rows from :func:`scan_k`.
+
+    ``stability_of(k) -> float`` checks the chosen k (step 4); without it the check is skipped.
+    """
+    ks = [r["k"] for r in scores]
+    lo, hi = (min(ks), max(ks)) if ks else (FALLBACK_K, FALLBACK_K)
+    where = f"k = {lo}..{hi}" if lo != hi else f"k = {lo}"
+    fallback = f"fallback to k = {FALLBACK_K}, the classic three engagement tiers: "
+    candidates = [r for r in scores if r["min_share"] >= MIN_SHARE and np.isfinite(r.get("excess", np.nan))]
+    if not candidates:
+        return Choice(FALLBACK_K, True, fallback + f"every {where} left a segment under {MIN_SHARE:.1%} of users"
+                      if ks else fallback + "too few users to compare any k")
+    best = max(r["excess"] for r in candidates)
+    if best < MIN_EXCESS:
+        return Choice(FALLBACK_K, True, fallback + (
+            f"no {where} shows clearly more structure than one cloud of the same shape "
+            f"(best silhouette excess {best:.3f} < {MIN_EXCESS})"))
+    excess = {r["k"]: r["excess"] for r in candidates}
+    near = sorted(k for k, e in excess.items() if e >= max(best - NEAR_BEST, MIN_EXCESS))
+    # the first k near the top after which one more segment no longer clearly adds structure
+    k = next(k for k in near if excess.get(k + 1, -np.inf) < excess[k] + STEP_GAIN or k == near[-1])
+    stable = stability_of(k) if stability_of is not None else None
+    if stable is not None and stable < MIN_STABILITY:
+        return Choice(FALLBACK_K, True, fallback + (
+            f"k = {k} had the best support but its segments change with the users sampled "
+            f"(refits on two halves agree at ARI {stable:.2f} < {MIN_STABILITY})"), stable)
+    return Choice(k, False, (
+        f"k = {k}: silhouette excess over one cloud of the same shape {excess[k]:.3f} (best {best:.3f}), "
+        f"k + 1 adds less than {STEP_GAIN}, smallest segment >= {MIN_SHARE:.1%}"
+        + (f", stable on refits (ARI {stable:.2f})" if stable is not None else "")), stable)
