@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import numpy as np
@@ -102,6 +103,30 @@ def test_without_an_article_pattern_article_views_are_absent(warehouse):
     df = build_features(warehouse, Settings(preset="snowplow"))
     assert df.attrs["run"]["absent_sources"] == ["article_views"]
     assert df["has_article_views"].sum() == 0 and df["clicks"].sum() == 5
+
+
+def test_preset_tables_in_another_schema(warehouse, engine):
+    """table_schema: Snowplow's atomic.events (a database of its own on MariaDB), read where it is."""
+    schema = f"intentseg_t_{uuid.uuid4().hex[:10]}_atomic"
+    warehouse.execute(f"CREATE {'DATABASE' if engine == 'mysql' else 'SCHEMA'} {schema}")
+    try:
+        warehouse.write_table(f"{schema}.events", fx.SNOWPLOW_EVENTS)
+        assert not warehouse.table_exists("events")  # nothing in the warehouse's own schema
+        df = build_features(warehouse, preset_settings("snowplow", table_schema=schema))
+        assert df["user_id"].tolist() == ["a-1", "b-2", "c-3", "d-4"] and df["clicks"].sum() == 5
+    finally:
+        if engine != "duckdb":  # the DuckDB file goes with tmp_path; a server schema must be dropped
+            warehouse.execute(f"DROP {'DATABASE' if engine == 'mysql' else 'SCHEMA'} {schema}"
+                              + ("" if engine == "mysql" else " CASCADE"))
+
+
+def test_optional_columns_a_preset_cannot_find_are_absent(warehouse):
+    """atomic.events without useragent and page_view_id: device and dwell time absent, the rest works."""
+    write(warehouse, {"events": fx.SNOWPLOW_EVENTS.drop_columns(["useragent", "page_view_id"])})
+    df = build_features(warehouse, Settings(preset="snowplow"))
+    assert df.attrs["run"]["absent_columns"] == {"clickstream": ["device", "time_spent"]}
+    assert df["clicks"].sum() == 5 and df["click_time_total_s"].sum() == 0
+    assert df.loc[df["clicks"] > 0, "device_other_share"].eq(1).all()  # an unknown device counts as other
 
 
 def test_a_source_defined_in_config_without_a_preset(warehouse, tmp_path):

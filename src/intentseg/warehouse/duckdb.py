@@ -103,6 +103,12 @@ class DuckDBWarehouse(Warehouse):
         self._run(sql, params)
 
     def table_exists(self, name: str) -> bool:
+        if "." in name:  # schema.table (e.g. a preset's table_schema): look in that schema
+            schema, table = name.rsplit(".", 1)
+            row = self.con.execute(
+                "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?", [schema, table]
+            ).fetchone()
+            return bool(row and row[0])
         return name in self.tables()
 
     def tables(self) -> list[str]:
@@ -113,10 +119,11 @@ class DuckDBWarehouse(Warehouse):
         return [r[0] for r in rows]
 
     def columns(self, name: str) -> list[str]:
+        schema, _, table = name.rpartition(".")  # schema.table, or a table of the current schema
         rows = self.con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() "
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = COALESCE(?, current_schema()) "
             "AND table_name = ? ORDER BY ordinal_position",
-            [name],
+            [schema or None, table],
         ).fetchall()
         if not rows:
             raise TableNotFound(f"DuckDB: table {name!r} not found in {self.path}.", hint=_missing_table_hint())

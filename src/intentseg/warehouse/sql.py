@@ -195,22 +195,24 @@ class SQLAlchemyWarehouse(Warehouse):
         return self._sa.inspect(conn)
 
     def table_exists(self, name: str) -> bool:
+        schema, _, table = name.rpartition(".")  # schema.table (MariaDB: database.table), or the URL's own
         with self._connection() as conn, self._errors():
-            return self._inspector(conn).has_table(name)
+            return self._inspector(conn).has_table(table, schema=schema or None)
 
     def tables(self) -> list[str]:
         with self._connection() as conn, self._errors():
             return sorted(self._inspector(conn).get_table_names())
 
     def columns(self, name: str) -> list[str]:
+        schema, _, table = name.rpartition(".")
         with self._connection() as conn, self._errors():
             insp = self._inspector(conn)
-            if not insp.has_table(name):
+            if not insp.has_table(table, schema=schema or None):
                 raise TableNotFound(
                     f"{self.engine} at {self.display_url}: table {name!r} not found.",
                     hint="Load events with `intentseg ingest`, or map table names in intentseg.toml.",
                 )
-            return [c["name"] for c in insp.get_columns(name)]
+            return [c["name"] for c in insp.get_columns(table, schema=schema or None)]
 
     def _insert(self, name: str, data: pa.Table) -> None:
         cols = data.column_names
