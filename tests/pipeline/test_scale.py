@@ -84,15 +84,19 @@ def test_rerun_and_assign_on_the_scale_path_keep_history(loaded_url, tmp_path):
     assert after["run_id"].unique().tolist() == [second.run_id]
     moved = set(before["user_id"][before["segment_id"].to_numpy() != after["segment_id"].to_numpy()])
     assert moved, "k 3 -> 4 should move someone"
+    # a user whose segment kept its id but not its name gets a new interval too (history carries renames)
+    changed = set(before["user_id"][(before["segment_id"].to_numpy() != after["segment_id"].to_numpy())
+                                    | (before["segment_name"].to_numpy() != after["segment_name"].to_numpy())])
 
     # every user has exactly one open interval, on its current segment
     open_rows = history[history["valid_to"].isna()].sort_values("user_id")
     assert open_rows["user_id"].tolist() == after["user_id"].tolist()
     assert open_rows["segment_id"].tolist() == after["segment_id"].tolist()
-    # the users who moved have a closed interval from the first run; the others only their first one
+    # the users who moved (or whose segment was renamed) have a closed interval from the first run;
+    # the others only their first one
     closed = history[history["valid_to"].notna()]
-    assert set(closed["user_id"]) == moved and set(closed["run_id"]) == {first.run_id}
-    assert len(history) == len(after) + len(moved)
+    assert set(closed["user_id"]) == changed and set(closed["run_id"]) == {first.run_id}
+    assert len(history) == len(after) + len(changed)
 
     # scoring with a given model (no refit) in the warehouse
     model_path = tmp_path / "model.json"
