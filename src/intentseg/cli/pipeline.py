@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.table import Table
 
 from ..config import K_RULE, k_option, load_settings
 from .app import PRESET, app, check_writable, console, out, print_json
+
+if TYPE_CHECKING:
+    from ..config import Settings
+    from ..warehouse import Warehouse
 
 WAREHOUSE = typer.Option(None, "--warehouse", "-w", help="Warehouse URL (default: settings, else duckdb:///intentseg.duckdb).")
 CONFIG = typer.Option(None, "--config", "-c", help="intentseg.toml with sources, mapping, features, k, output names.")
@@ -141,15 +144,13 @@ def assign_cmd(
 
 
 @contextmanager
-def _tables(warehouse: str | None, config: Path | None) -> Iterator[Any]:
-    """The output tables of the warehouse the options name; the connection is closed afterwards."""
-    from ..config import load_settings
+def _warehouse(warehouse: str | None, config: Path | None) -> Iterator[tuple["Warehouse", "Settings"]]:
+    """The warehouse the options name and the settings (for the output table names); closed afterwards."""
     from ..warehouse import connect
-    from ..writeback import Tables
 
     settings = load_settings(config, overrides={"warehouse": warehouse})
     with connect(settings.warehouse) as wh:
-        yield Tables(wh, settings.output)
+        yield wh, settings
 
 
 @app.command("segments")
@@ -160,51 +161,14 @@ def segments_cmd(
     as_json: bool = JSON,
 ) -> None:
     """List segments of a run: name, size, share, key traits, targeting advice."""
-    from ..errors import InputError
-    from ..model.persist import from_dict
-    from ..pipeline import segment_summaries
+    from ..results import segments_of
 
-    with _tables(warehouse, config) as tables:
-        row = tables.run(run_id)
-        where = tables.warehouse.display_url
-    if not row or not isinstance(row.get("model"), dict):
-        raise InputError(
-            f"No {'run ' + run_id if run_id else 'successful run'} with a model in {where}.",
-            hint="Run `intentseg run` first, or list runs with `intentseg runs`.",
-        )
-    segments = segment_summaries(from_dict(row["model"], where=f"run {row['run_id']}"))
+    with _warehouse(warehouse, config) as (wh, settings):
+        found = segments_of(wh, run_id, settings.output)
     if as_json:
-        print_json({"run_id": row["run_id"], "segments": segments})
+        print_json(found.to_dict())
         return
-    out.print(segments_table(segments, f"Segments of run {row['run_id']}"))
-
-
-def _json_field(value: Any) -> dict[str, Any]:
-    """A JSON column of ``segment_runs`` as a dict, whatever the engine returned: text, a dict, NULL/NaN,
-    or text that is not a JSON object (kept as its message)."""
-    if isinstance(value, dict):
-        return value
-    if isinstance(value, (str, bytes)):
-        try:
-            decoded = json.loads(value)
-        except ValueError:
-            return {"message": value if isinstance(value, str) else value.decode("utf-8", "replace")}
-        return decoded if isinstance(decoded, dict) else {"message": str(decoded)}
-    return {}
-
-
-def _number(value: Any) -> float | None:
-    """A numeric column value, None for NULL, NaN or anything else."""
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return None if number != number else number
-
-
-def _whole(value: Any) -> int | None:
-    number = _number(value)
-    return None if number is None else int(number)
+    out.print(segments_table(found.segments, f"Segments of run {found.run_id}"))
 
 
 @app.command("runs")
@@ -215,34 +179,23 @@ def runs_cmd(
     as_json: bool = JSON,
 ) -> None:
     """Run history with status, k, users and metrics."""
-    with _tables(warehouse, config) as tables:
-        df = tables.runs(limit)
-    records = []
-    for r in df.to_dict("records"):
-        metrics = _json_field(r.get("metrics"))
-        error = _json_field(r.get("error"))
-        silhouette = metrics.get("silhouette")
-        records.append({
-            "run_id": r["run_id"], "kind": r["kind"], "status": r["status"], "started_at": str(r["started_at"]),
-            "k": _whole(r.get("k")),
-            "n_users": _whole(r.get("n_users")),
-            "silhouette": float(silhouette) if isinstance(silhouette, (int, float)) else None,
-            "changed_share": _number(r.get("changed_share")),
-            "error": None if not error else str(error.get("message") or error.get("type") or error),
-        })
+    from ..results import list_runs
+
+    with _warehouse(warehouse, config) as (wh, settings):
+        runs = list_runs(wh, settings.output, limit=limit)
     if as_json:
-        print_json({"runs": records})
+        print_json({"runs": [r.to_dict() for r in runs]})
         return
     table = Table(title="Runs (newest first)")
     for col in ("run_id", "kind", "status", "started_at", "k", "users", "silhouette", "changed", "error"):
         table.add_column(col, overflow="fold")
-    for r in records:
+    for r in runs:
         table.add_row(
-            r["run_id"], r["kind"], r["status"], r["started_at"][:19], str(r["k"] or ""),
-            f"{r['n_users']:,}" if r["n_users"] else "",
-            f"{r['silhouette']:.3f}" if r["silhouette"] is not None else "",
-            f"{r['changed_share']:.1%}" if r["changed_share"] is not None else "",
-            r["error"] or "",
+            r.run_id, r.kind, r.status, r.started_at[:19], str(r.k or ""),
+            f"{r.n_users:,}" if r.n_users else "",
+            f"{r.silhouette:.3f}" if r.silhouette is not None else "",
+            f"{r.changed_share:.1%}" if r.changed_share is not None else "",
+            r.error or "",
         )
     out.print(table)
 
@@ -255,12 +208,9 @@ def report_cmd(
     run_id: str | None = typer.Option(None, "--run", help="A run id (default: the latest successful run)."),
 ) -> None:
     """Write the HTML report and PNG charts of a run (index.html opens offline)."""
-    from ..config import load_settings
     from ..runreport import render_from_warehouse
-    from ..warehouse import connect
 
-    settings = load_settings(config, overrides={"warehouse": warehouse})
     check_writable(out_dir, "--out", folder=True)
-    with connect(settings.warehouse) as wh:
+    with _warehouse(warehouse, config) as (wh, settings):
         path = render_from_warehouse(wh, settings, out_dir, run_id)
     out.print(f"Report: {path.resolve()}")

@@ -33,7 +33,7 @@ def segment_command(
     preset: str = PRESET,
 ) -> None:
     """Segment users: features from the user_features table (built if absent), k chosen with evidence."""
-    from ..model import Segmenter
+    from ..fit import fit_segments
 
     segment = {
         "k": k_option(k),
@@ -42,45 +42,21 @@ def segment_command(
     }
     settings = load_settings(config, {"warehouse": warehouse, "segment": segment, "preset": preset})
     check_writable(model_out, "--model-out")
-    s = settings.segment
     with connect(settings.warehouse) as wh:
-        table = settings.features.output_table
-        if wh.table_exists(table):
-            frame, origin = wh.query(f"SELECT * FROM {wh.quote_table(table)}"), f"table {table}"
-        else:
-            from ..features import build_features
-
-            frame, origin = build_features(wh, settings), "built from events (no user_features table)"
-        where = wh.display_url
-    model = Segmenter(
-        n_segments=s.k, k_range=tuple(s.k_range), features=s.features, scaling=s.scaling,
-        n_init=s.n_init, random_state=s.random_state,
-    ).fit(frame)
-    if s.names:
-        model.rename({int(i): name for i, name in s.names.items()})
-    if model_out is not None:
-        model.save(model_out)
-
-    segments = [
-        {"segment_id": p["segment_id"], "name": p["name"], "users": p["size"], "share": p["share"],
-         "traits": p["traits"], "advice": p["advice"]}
-        for p in model.profiles_
-    ]
+        fit = fit_segments(wh, settings, model_out=model_out)
     if as_json:
-        print_json({"warehouse": where, "features": origin, "users": len(frame), "k": model.selection_["k"],
-                    "selection": model.selection_, "segments": segments,
-                    "model_out": str(model_out) if model_out else None})
+        print_json(fit.to_dict())
         return
-    console.print(f"Features: {origin} in {where}; {len(frame):,} users.", highlight=False)
-    sel = model.selection_
+    console.print(f"Features: {fit.features_from} in {fit.warehouse}; {fit.n_users:,} users.", highlight=False)
+    sel = fit.model.selection_
     if len(sel["scores"]) > 1:
         out.print(f"k = {sel['k']} ({sel['rule']}):")
         for r in sel["scores"]:
             out.print(f"  k={r['k']:<3} silhouette {r['silhouette']:.3f}  Calinski-Harabasz {r['calinski_harabasz']:,.0f}"
                       f"  Davies-Bouldin {r['davies_bouldin']:.3f}")
-    for seg in segments:
+    for seg in fit.segments:
         out.print(f"{seg['segment_id']}  {seg['name']}: {seg['users']:,} users ({seg['share']:.0%})")
         out.print(f"   {'; '.join(seg['traits'])}")
         out.print(f"   {seg['advice']}")
-    if model_out is not None:
-        out.print(f"Model written to {model_out}.")
+    if fit.model_out is not None:
+        out.print(f"Model written to {fit.model_out}.")
