@@ -20,6 +20,8 @@ from intentseg.errors import WarehouseQueryError
 from intentseg.schema import TEXT_MAX_CHARS, USER_ID_MAX_CHARS
 from intentseg.warehouse import connect
 
+from tests.conftest import isolated_url
+
 from .conftest import assert_accounted, csv_lines, quarantine, table_rows, write
 
 LEDGER = "intentseg_ingest_ledger"
@@ -384,3 +386,25 @@ def test_a_deadlock_is_run_again_a_bounded_number_of_times_then_reported(engine,
     with pytest.raises(WarehouseQueryError, match="syntax error"):
         warehouse.retrying(not_a_conflict, attempts=3)
     assert len(attempts) == 1  # other errors are not retried
+
+
+@pytest.mark.db
+def test_mariadb_never_stores_a_value_insert_ignore_would_change(tmp_path):
+    # MariaDB only: INSERT IGNORE is its statement (PostgreSQL's ON CONFLICT DO NOTHING changes no value)
+    with isolated_url("mysql", tmp_path) as url:
+        check_insert_ignore_refuses_changed_values(url, tmp_path)
+
+
+def check_insert_ignore_refuses_changed_values(server_warehouse_url: str, tmp_path: Path) -> None:
+    with connect(server_warehouse_url) as wh:
+        # a table made by hand in latin1: "漢" cannot be stored there (IGNORE would write "?")
+        wh.execute("CREATE TABLE clickstream (user_id BIGINT, timestamp DATETIME(6), url VARCHAR(100)) "
+                   "CHARACTER SET latin1")
+    path = write(tmp_path / "clickstream.csv", csv_lines("1,2026-09-01T10:00:00Z,/ok", "2,2026-09-01T10:00:00Z,/漢",
+                                                         header="user_id,timestamp,url"))
+    with pytest.raises(WarehouseQueryError, match="would change values") as raised:
+        ingest(path, server_warehouse_url)
+    assert "utf8mb4" in str(raised.value)  # the fix is named
+    with connect(server_warehouse_url) as wh:
+        assert wh.row_count("clickstream") == 0  # nothing half-written, no "?" stored
+        assert [t for t in wh.tables() if "__staging_" in t] == []

@@ -344,6 +344,25 @@ class MySQLWarehouse(SQLAlchemyWarehouse):
     lock_sql = "SELECT GET_LOCK(:name, 0)"
     unlock_sql = "SELECT RELEASE_LOCK(:name)"
 
+    def insert_skipping_duplicates(self, table: str, staging: str, columns: list[str], key: list[str]) -> int:
+        """``INSERT IGNORE`` skips duplicate keys, but would also store a value it had to change (a character
+        a latin1 column cannot hold becomes ``?``) with only a warning: any warning beyond one per skipped
+        row fails the statement instead, and the transaction rolls back."""
+        with self.transaction():  # one connection, so that the warnings read are this INSERT's
+            inserted = super().insert_skipping_duplicates(table, staging, columns, key)
+            warnings = int(self.scalar("SELECT @@warning_count"))  # before any statement resets them
+            shown = self.query("SHOW WARNINGS") if warnings else pd.DataFrame(columns=["Code", "Message"])
+            skipped = int(self.scalar(f"SELECT COUNT(*) FROM {self.quote_table(staging)}")) - inserted
+            if warnings > skipped:
+                other = shown[shown["Code"] != 1062]
+                said = str(other["Message"].iloc[0]) if len(other) else f"{warnings - skipped} warning(s)"
+                raise WarehouseQueryError(
+                    f"{self.engine} at {self.display_url}: inserting into {table} would change values: {said}",
+                    hint=f"Make the column hold them, e.g. ALTER TABLE {table} CONVERT TO CHARACTER SET utf8mb4; "
+                    "then run again.",
+                )
+        return inserted
+
     def _index_column(self, table: str, column: str) -> str:
         # InnoDB keys are at most 3072 bytes: index long text columns by a 255-character prefix.
         length = self.scalar(
