@@ -57,15 +57,17 @@ class Segmenter(ClusterMixin, TransformerMixin, BaseEstimator):
     segment_names_ : list of str
         Name of each segment id.
     profiles_ : list of dict
-        Per segment: size, share, per-feature mean/median/lift/z, three traits, advice.
+        Per segment: size, share, per-feature statistics (mean, median, lift, z, effect_size), up to three
+        traits that pass the effect-size rule of :mod:`intentseg.model.naming`, advice.
     selection_ : dict
         How k was chosen: ``k``, ``fallback`` (True when no k was clearly supported and k = 3 was
         taken), ``reason`` and ``rule`` (the same words), ``stability`` and ``scores`` (one row per k).
     engagement_ : ndarray of shape (k,)
         Engagement score of each centre: the mean of its engagement-weighted coordinates.
     stability_ : dict or None
-        With ``previous=``: matched previous ids, per-segment centre drift and the share of users
-        who changed segment.
+        With ``previous=``: ``previous_id`` and ``centre_drift`` of carried segments, the share of users
+        who changed segment, and ``lineage``: per segment id ``{"status": "carried" | "split" | "merged" |
+        "new", "from": [old ids], "jaccard": ...}`` (rules in ``docs/adr/0002``).
     feature_names_ : list of str
         Model features, in order. ``feature_names_in_`` is the same, set when fitted on a DataFrame.
     transform_ : FeatureTransform
