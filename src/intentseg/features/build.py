@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -60,7 +60,7 @@ _INSIDE = {"timestamp": "ts"}
 _NULL_TYPES = {"id": "BIGINT", "timestamp": "TIMESTAMP", "text": "VARCHAR", "seconds": "DOUBLE"}
 
 
-@lru_cache(maxsize=None)
+@cache
 def _sql_text(name: str) -> str:
     return resources.files(__package__).joinpath("sql", f"{name}.sql").read_text(encoding="utf-8")
 
