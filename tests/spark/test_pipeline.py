@@ -34,7 +34,7 @@ def _settings(in_warehouse_above: int) -> Settings:
 def test_run_on_spark_writes_segments_and_history(spark, events_dir, tmp_path, path):
     from intentseg.warehouse.spark import SparkWarehouse
 
-    wh = SparkWarehouse.from_session(spark, events=str(events_dir), output=str(tmp_path / "out"), mllib_above=100)
+    wh = SparkWarehouse.from_session(spark, events=str(events_dir), output=str(tmp_path / "out"))
     settings = _settings(in_warehouse_above=10_000_000 if path == "small" else 500)
     first = run(wh, settings=settings)
     second = run(wh, settings=settings)
