@@ -9,6 +9,11 @@
    pattern at 10k users and 10, 30, 50 events per source per user (``bench.bench_features.bench_mysql``; the
    join is stopped at ``--timeout`` seconds).
 
+4. ``python -m bench quality``: the quality suite (k chosen vs planted, ARI, tiers, predictive checks on
+   MovieLens; ``bench/quality/``) → bench/results/quality.{json,md}.
+5. ``python -m bench kauto``: the default run (k = auto) against k given and the floor at 300k and 1M users
+   → bench/results/kauto.{json,md}.
+
     .venv/bin/python -m bench                      # everything (the 10M case takes several minutes)
     .venv/bin/python -m bench --quick              # a small version: 20k users, MariaDB at 1k users
     .venv/bin/python -m bench --sizes 100k,1m --skip-mysql
