@@ -15,11 +15,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from intentseg.ingest import describe_sources, ingest
 from intentseg.errors import WarehouseQueryError
+from intentseg.ingest import describe_sources, ingest
 from intentseg.schema import TEXT_MAX_CHARS, USER_ID_MAX_CHARS
 from intentseg.warehouse import connect
-
 from tests.conftest import isolated_url
 
 from .conftest import assert_accounted, csv_lines, quarantine, table_rows, write
