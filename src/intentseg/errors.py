@@ -46,12 +46,6 @@ class ModelFileError(InputError):
     """A saved model file is unreadable, from an unknown version, or incomplete."""
 
 
-class NotFittedError(IntentsegError):
-    """A segmenter was used before ``fit``."""
-
-    exit_code = 2
-
-
 class WarehouseUnavailable(IntentsegError):
     """The warehouse cannot be reached or refuses the connection."""
 

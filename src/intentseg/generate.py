@@ -38,7 +38,6 @@ from .errors import InputError
 BLOCK_USERS = 20_000
 """Users per internal random block. Fixed: changing it changes the output of every seed."""
 
-SOURCE_NAMES = ("clickstream", "search_queries", "article_views")
 FORMATS = {"parquet": "parquet", "csv": "csv", "jsonl": "jsonl"}
 
 DEVICES = ("desktop", "mobile", "tablet", "other")

@@ -188,7 +188,3 @@ def _is_name(value: str) -> bool:
     from .presets.compile import is_column_name
 
     return is_column_name(value)
-
-
-def default_mappings() -> dict[str, SourceMapping]:
-    return {name: SourceMapping(name) for name in SOURCES}

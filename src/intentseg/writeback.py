@@ -157,7 +157,7 @@ class Tables:
         return df.head(limit) if limit else df
 
     def run(self, run_id: str | None = None, *, with_model: bool = True) -> dict[str, Any] | None:
-        """One run's row (the latest successful fit when ``run_id`` is None)."""
+        """One run's row (when ``run_id`` is None: the latest successful run, a fit or an assign)."""
         if not self.warehouse.table_exists(self.names.segment_runs):
             return None
         cols = ", ".join(self.q(c) for c in RUN_COLUMNS if with_model or c != "model")

@@ -22,8 +22,8 @@ learned in ``fit`` and stored in the model, so a saved model, ``predict`` and th
 in [0, 1].
 
 Each rule also carries the feature's *engagement weight* (+1: more means more engaged, -1: more
-means less engaged, 0: says nothing about engagement), used to order segments, and the plain-word
-noun and label used to name and describe segments.
+means less engaged, 0: says nothing about engagement), used to order segments. The words that name and
+describe segments live in :mod:`intentseg.model.naming`.
 """
 
 from __future__ import annotations

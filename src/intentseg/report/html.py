@@ -12,7 +12,6 @@ import base64
 import datetime as _dt
 import json
 import re
-import time
 from pathlib import Path
 from typing import Any
 
@@ -53,15 +52,10 @@ def render_report(data: ReportData, out_dir: str | Path) -> Path:
     except OSError as exc:
         raise InputError(f"Cannot write the report to {out}: {exc.strerror or exc}.",
                          hint="Choose a folder you can write (it is created if absent).") from None
-    figures, timings = [], {}
-    for key, (plot, title) in charts.CHARTS.items():
-        started = time.perf_counter()
-        figures.append(_chart(data, key, plot, title, out))
-        timings[key] = time.perf_counter() - started
+    figures = [_chart(data, key, plot, title, out) for key, (plot, title) in charts.CHARTS.items()]
     html = render_html(data, figures)
     index = out / "index.html"
     index.write_text(html, encoding="utf-8")
-    render_report.last_timings = timings  # type: ignore[attr-defined]  # read by bench/bench_report.py
     return index
 
 
