@@ -132,3 +132,18 @@ def test_readme_exit_codes_match_the_error_classes():
     documented = {int(m) for m in re.findall(r"^\| (\d) \|", README, flags=re.M)}
     used = {cls.exit_code for cls in vars(errors).values() if isinstance(cls, type) and issubclass(cls, errors.IntentsegError)}
     assert used | {0} == documented
+
+
+def test_the_layout_section_names_every_module_and_package_and_nothing_else():
+    """README's "How the code is laid out" lists src/intentseg/ one entry a line: exactly what the tree holds."""
+    package = Path(__file__).parents[1] / "src" / "intentseg"
+    section = README.split("### How the code is laid out\n", 1)[1]
+    listing = re.search(r"^```\n(.*?)^```", section, flags=re.M | re.S).group(1)  # type: ignore[union-attr]
+    documented = {line.split()[0] for line in listing.splitlines() if line.startswith("  ") and line.strip()}
+    in_tree = {p.name for p in package.glob("*.py") if p.name != "__main__.py"} | {
+        f"{p.name}/" for p in package.iterdir() if (p / "__init__.py").is_file()}
+    assert documented == in_tree, (f"listed but absent: {sorted(documented - in_tree)}; "
+                                   f"absent from the list: {sorted(in_tree - documented)}")
+    for line in listing.splitlines():
+        if line and not line.startswith(" ") and line.split()[0] != "src/intentseg/":
+            assert (package.parents[1] / line.split()[0]).is_dir(), line
