@@ -12,7 +12,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 
 from .errors import ConfigError
 from .presets import PRESETS, preset_mapping
@@ -62,7 +62,16 @@ class IngestSettings(_Section):
     time_spent_cap_s: float = Field(
         6 * 3600, gt=0, description="rows with a time_spent above this go to quarantine (seconds)"
     )
-    user_id_type: Literal["int", "string"] = "int"
+    user_id_type: Literal["auto", "int", "string"] = Field(
+        "auto", description="auto: the existing tables' type, else whole numbers only if every id read is one "
+        "(docs/adr/0007-text-user-ids.md)"
+    )
+    visitor_salt: SecretStr | None = Field(
+        None, description="access logs: secret mixed into the visitor id hash of IP + user agent (docs/ingest.md)"
+    )
+    search_params: list[str] = Field(
+        ["q", "s", "query"], description="access logs: query-string parameters that hold a site search"
+    )
     batch_rows: int = Field(200_000, ge=1000, description="rows read and written per batch")
 
 

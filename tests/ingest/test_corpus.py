@@ -54,9 +54,9 @@ def test_mostly_text_ids_fail_with_the_setting_to_change(duck_url, tmp_path):
     path = write(tmp_path / "search_queries.csv", csv_lines(
         "u1,2026-09-01,a", "u2,2026-09-01,b", "3,2026-09-01,c", header="user_id,timestamp,query"))
     with pytest.raises(InputError) as err:
-        ig.ingest(path, duck_url)
-    assert 'user_id_type = "string"' in err.value.hint
-    report = ig.ingest(path, duck_url, user_id_type="string")
+        ig.ingest(path, duck_url, user_id_type="int")
+    assert 'user_id_type = "auto"' in err.value.hint
+    report = ig.ingest(path, duck_url)  # the default, "auto": text ids load as text
     assert report.accepted == 3
     assert sorted(table_rows(duck_url, "search_queries")["user_id"]) == ["3", "u1", "u2"]
 

@@ -23,7 +23,7 @@ MIXED = csv_lines(
 
 def test_mixed_bad_file_is_accounted_for_row_by_row(warehouse_url, tmp_path):
     path = write(tmp_path / "clickstream.csv", MIXED)
-    report = ig.ingest(path, warehouse_url)
+    report = ig.ingest(path, warehouse_url, user_id_type="int")  # "auto" would store text ids (u7 is one)
     assert_accounted(report)
     counts = report.sources["clickstream"]
     assert (counts.rows_read, counts.accepted) == (8, 2)
@@ -48,7 +48,7 @@ def test_mixed_bad_file_is_accounted_for_row_by_row(warehouse_url, tmp_path):
 
 def test_reingest_is_idempotent_and_overlap_is_counted_as_already_loaded(warehouse_url, tmp_path):
     first = write(tmp_path / "a" / "clickstream.csv", MIXED)
-    ig.ingest(first, warehouse_url)
+    ig.ingest(first, warehouse_url, user_id_type="int")
     # the same file again: the ledger knows it, nothing is read or written
     again = ig.ingest(first, warehouse_url)
     assert again.files[0].status == "already_loaded" and again.rows_read == 0

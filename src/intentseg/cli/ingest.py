@@ -34,13 +34,15 @@ def ingest_command(
     source: str = typer.Option(None, "--source", "-s", help="Load every file as this source."),
     maps: list[str] = typer.Option([], "--map", help="Column mapping CANONICAL=YOURS, e.g. user_id=visitor_id (repeatable)."),
     time_spent_cap: float = typer.Option(None, "--time-spent-cap", help="Quarantine rows with time_spent above this (seconds)."),
+    log_format: str = typer.Option(None, "--format", help="Read web server access logs (.log or .log.gz): combined or common (docs/ingest.md)."),
     warehouse: str = _WAREHOUSE,
     config: Path = _CONFIG,
     as_json: bool = _JSON,
 ) -> None:
-    """Load CSV, Parquet or JSON Lines files into the warehouse; unusable rows go to <table>_quarantine."""
+    """Load CSV, Parquet or JSON Lines files (or access logs with --format) into the warehouse; unusable rows go to <table>_quarantine."""
     settings = load_settings(config, {"warehouse": warehouse})
-    report = ingest(paths, settings=settings, source=source, columns=_parse_maps(maps), time_spent_cap_s=time_spent_cap)
+    report = ingest(paths, settings=settings, source=source, columns=_parse_maps(maps), time_spent_cap_s=time_spent_cap,
+                    log_format=log_format)
     if as_json:
         print_json(report.to_dict())
         return
@@ -53,6 +55,8 @@ def ingest_command(
                       f"{s.already_loaded:,}", f"{s.quarantined_rows:,}")
         for why, n in sorted(s.quarantined.items()):
             table.add_row(f"  {why}", "", "", "", f"{n:,}")
+        for why, n in sorted(s.excluded.items()):  # access logs: lines that are no page view (not stored)
+            table.add_row(f"  excluded: {why}", f"{n:,}", "", "", "")
     out.print(table)
     for f in report.files:
         if f.status != "loaded":

@@ -7,7 +7,7 @@ reason (:data:`REASONS`): accepted + quarantined + already_loaded == rows read, 
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -21,6 +21,8 @@ from ..errors import ConfigError
 from ..presets import summary_sql
 from ..schema import SOURCES, get_source
 from ..warehouse import Warehouse, connect
+from .accesslog import LOG_FORMATS, ParsedLog, read_log
+from .idtype import resolve_id_types
 from .load import (
     LEDGER_TABLE,
     Target,
@@ -31,10 +33,10 @@ from .load import (
     quarantine_table,
     record_file,
 )
-from .plan import PlannedFile, plan
-from .readers import iter_batches
+from .plan import PlannedFile, plan, plan_logs
+from .readers import RawBatch, iter_batches
 from .report import FileResult, IngestReport, SourceCounts, SourcesReport, SourceStatus
-from .validate import REASONS, Rules, SeenEvents, check, check_id_type
+from .validate import REASONS, Checked, Rules, SeenEvents, check, check_id_type
 
 __all__ = ["REASONS", "IngestReport", "SourcesReport", "describe_sources", "ingest"]
 
@@ -49,6 +51,7 @@ def ingest(
     time_spent_cap_s: float | None = None,
     user_id_type: str | None = None,
     batch_rows: int | None = None,
+    log_format: str | None = None,
 ) -> IngestReport:
     """Load files (or folders of files named after their source) into ``warehouse``.
 
@@ -57,38 +60,55 @@ def ingest(
     the config's ``[sources.NAME.columns]``. The keyword settings override ``settings.ingest``.
     Re-loading a file already in the ingest ledger does nothing; events the warehouse already holds are
     skipped and counted as ``already_loaded`` (accepted + quarantined + already_loaded == rows read).
+
+    ``log_format`` (``combined`` or ``common``) reads web server access logs instead: each file gives
+    clickstream page views and search_queries, and lines left out are counted as ``excluded`` by reason
+    (:data:`intentseg.ingest.accesslog.EXCLUDED`); see docs/ingest.md.
     """
     started = time.perf_counter()
     settings = settings or Settings()
     rules_src = _ingest_settings(settings.ingest, time_spent_cap_s, user_id_type, batch_rows)
-    rules = Rules(rules_src.time_spent_cap_s, rules_src.user_id_type)
     given = [paths] if isinstance(paths, (str, Path)) else list(paths)
-    planned, skipped = plan([Path(p) for p in given], settings, source, dict(columns or {}))
+    if log_format is not None:
+        planned, skipped = plan_logs([Path(p) for p in given], log_format, source, dict(columns or {})), list[FileResult]()
+    else:
+        planned, skipped = plan([Path(p) for p in given], settings, source, dict(columns or {}))
+    logs = _read_logs(planned, settings)
 
-    if rules.user_id_type == "int":
+    if rules_src.user_id_type == "int" and not logs:
         for f in planned:  # before anything is created: a file of text ids needs another setting
             head = next(iter_batches(f.path, f.format, 10_000), None)
             if head is not None:
-                check_id_type(check(head, get_source(f.source), f.columns, rules), str(f.path))
+                check_id_type(check(head, get_source(f.source), f.columns, Rules(rules_src.time_spent_cap_s, "int")),
+                              str(f.path), hint='Set user_id_type = "auto" under [ingest] in intentseg.toml '
+                              "(or INTENTSEG_INGEST__USER_ID_TYPE=auto): text ids then load as text.")
 
     wh = connect(warehouse if warehouse is not None else settings.warehouse)
     try:
         report = IngestReport(wh.display_url)
+        id_types = resolve_id_types(wh, settings, planned, rules_src.user_id_type,
+                                    lambda f: _head(f, rules_src.time_spent_cap_s)) if planned else {}
         if planned:
             ensure_ledger(wh)
         targets: dict[str, Target] = {}
         for f in planned:
             if f.source not in targets:
-                targets[f.source] = Target.prepare(wh, get_source(f.source), settings.mapping(f.source), rules.user_id_type)
+                targets[f.source] = Target.prepare(wh, get_source(f.source), settings.mapping(f.source), id_types[f.source])
                 report.sources[f.source] = SourceCounts(f.source, targets[f.source].table)
             targets[f.source].check_file_columns(f.columns, str(f.path))
         for f in planned:
-            result = _load_file(wh, f, targets[f.source], rules, rules_src.batch_rows)
+            rules = Rules(rules_src.time_spent_cap_s, id_types[f.source])
+            log = logs.get(f.path)
+            batches = (log.batches(f.source, rules_src.batch_rows) if log is not None
+                       else iter_batches(f.path, f.format, rules_src.batch_rows))
+            result = _load_file(wh, f, targets[f.source], rules, batches, log)
             report.files.append(result)
             counts = report.sources[f.source]
             counts.rows_read += result.rows_read
             counts.accepted += result.accepted
             counts.already_loaded += result.already_loaded
+            for why, n in result.excluded.items():
+                counts.excluded[why] = counts.excluded.get(why, 0) + n
             for why, n in result.quarantined.items():
                 counts.quarantined[why] = counts.quarantined.get(why, 0) + n
         report.files.extend(skipped)
@@ -108,17 +128,53 @@ def _ingest_settings(base: IngestSettings, cap: float | None, id_type: str | Non
         raise ConfigError(f"ingest settings: {problems}.", hint="Correct the value.") from None
 
 
-def _load_file(wh: Warehouse, f: PlannedFile, target: Target, rules: Rules, batch_rows: int) -> FileResult:
+def _read_logs(planned: list[PlannedFile], settings: Settings) -> dict[Path, ParsedLog]:
+    """Each access log of the plan, parsed once for its two sources (before anything is written)."""
+    logs: dict[Path, ParsedLog] = {}
+    salt = settings.ingest.visitor_salt
+    for f in planned:
+        if f.format in LOG_FORMATS and f.path not in logs:
+            logs[f.path] = read_log(
+                f.path, f.format, salt=salt.get_secret_value() if salt is not None else None,
+                search_params=settings.ingest.search_params,
+                session_gap_s=settings.features.session_gap_minutes * 60.0,
+                duration_cap_s=settings.features.duration_cap_s,
+            )
+    return logs
+
+
+def _head(f: PlannedFile, cap: float) -> Checked | None:
+    """The first 10,000 rows of a file validated as whole-number ids (how many are not whole numbers);
+    None for an access log, an empty file, or ids typed as numbers (Parquet)."""
+    if f.format in LOG_FORMATS:
+        return None
+    head = next(iter_batches(f.path, f.format, 10_000), None)
+    physical = f.columns.get("user_id")
+    if head is None or physical is None:
+        return None
+    kind = head.table.schema.field(physical).type
+    if pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind):
+        return None
+    return check(head, get_source(f.source), f.columns, Rules(cap, "int"))
+
+
+def _load_file(wh: Warehouse, f: PlannedFile, target: Target, rules: Rules, batches: Iterator[RawBatch],
+               log: ParsedLog | None = None) -> FileResult:
     result = FileResult(str(f.path), f.source, f.format, "loaded")
     digest = file_hash(f.path)
     if already_loaded(wh, digest, f.source):
         result.status, result.note = "already_loaded", "same content already loaded (ingest ledger)"
         return result
+    if log is not None and f.source == "clickstream":  # lines that are no page view: counted, not stored
+        result.excluded = dict(sorted(log.excluded.items()))
+        result.rows_read += sum(log.excluded.values())
+    elif log is not None:
+        result.note = "rows read: the page views whose query string holds a search (ingest.search_params)"
     ingested_at = now_utc()
     src = get_source(f.source)
     rules = replace(rules, max_chars=target.max_chars)
     seen = SeenEvents()
-    for batch in iter_batches(f.path, f.format, batch_rows):
+    for batch in batches:
         checked = check(batch, src, f.columns, rules)
         rejected = checked.quarantined(str(f.path))
         events = checked.events
@@ -135,7 +191,8 @@ def _load_file(wh: Warehouse, f: PlannedFile, target: Target, rules: Rules, batc
         for why in rejected.column("reason").to_pylist():
             result.quarantined[why] = result.quarantined.get(why, 0) + 1
     # The invariant the whole design serves: every row read is accounted for.
-    assert result.accepted + sum(result.quarantined.values()) + result.already_loaded == result.rows_read, result
+    assert (result.accepted + sum(result.quarantined.values()) + result.already_loaded
+            + sum(result.excluded.values()) == result.rows_read), result
     added = record_file(wh, {
         "file_hash": digest, "source": f.source, "file": str(f.path), "format": f.format,
         "rows_read": result.rows_read, "accepted": result.accepted,

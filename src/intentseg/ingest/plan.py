@@ -59,6 +59,32 @@ def _source_of(path: Path, settings: Settings) -> str | None:
     return None
 
 
+def plan_logs(paths: Sequence[Path], fmt: str, source: str | None, overrides: Mapping[str, str]) -> list[PlannedFile]:
+    """An access log (or each file of a folder) gives two sources: page views and site searches.
+
+    The reader yields canonical columns, so the files need no mapping (a table's own names still come
+    from ``[sources.NAME]``).
+    """
+    from .accesslog import LOG_FORMATS
+
+    if fmt not in LOG_FORMATS:
+        raise ConfigError(f"--format {fmt!r}: unknown format.", hint=f"Use one of: {', '.join(LOG_FORMATS)}.")
+    if source is not None or overrides:
+        raise ConfigError(f"--format {fmt}: --source and --map do not apply to access logs.",
+                          hint="An access log always gives clickstream and search_queries; leave them out.")
+    planned: list[PlannedFile] = []
+    for given in paths:
+        if not given.exists():
+            raise InputError(f"{given}: no such file or folder.", hint="Check the path.")
+        files = sorted(p for p in given.iterdir() if p.is_file() and not p.name.startswith(".")) if given.is_dir() else [given]
+        for path in files:
+            if path.stat().st_size == 0:
+                raise InputError(f"{path} is empty (0 bytes); nothing was written.", hint="Leave the file out.")
+            for src in ("clickstream", "search_queries"):
+                planned.append(PlannedFile(path, src, fmt, {c: c for c in get_source(src).column_names}))
+    return planned
+
+
 def plan(
     paths: Sequence[Path], settings: Settings, source: str | None, overrides: Mapping[str, str]
 ) -> tuple[list[PlannedFile], list[FileResult]]:
@@ -86,7 +112,8 @@ def plan(
                 if in_folder:
                     skipped.append(FileResult(str(path), src, fmt, "skipped", note=why))
                     continue
-                hint = ("Use a .csv, .parquet or .jsonl file." if fmt is None
+                hint = ("Use a .csv, .parquet or .jsonl file, or pass --format combined for a web server access log."
+                        if fmt is None
                         else "Name the file after its source (e.g. clickstream.csv) or pass --source clickstream.")
                 raise InputError(f"{path}: cannot load it: {why}.", hint=hint)
             if path.stat().st_size == 0:

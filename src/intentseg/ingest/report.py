@@ -20,6 +20,8 @@ class FileResult:
     #: rows whose event the warehouse already held (skipped, not quarantined)
     already_loaded: int = 0
     note: str = ""
+    #: access logs: lines that are no page view, by reason (bot, static_asset, …); counted, not stored
+    excluded: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -33,17 +35,24 @@ class SourceCounts:
     quarantined: dict[str, int] = field(default_factory=dict)  # reason -> rows
     #: rows whose event the warehouse already held (skipped, not quarantined)
     already_loaded: int = 0
+    #: access logs: lines that are no page view, by reason; accepted + quarantined + already_loaded + excluded
+    excluded: dict[str, int] = field(default_factory=dict)
 
     @property
     def quarantined_rows(self) -> int:
         return sum(self.quarantined.values())
+
+    @property
+    def excluded_rows(self) -> int:
+        return sum(self.excluded.values())
 
 
 @dataclass
 class IngestReport:
     """The result of :func:`intentseg.ingest`: per source and per file, rows accepted and quarantined by reason.
 
-    For every file and source, ``accepted + quarantined + already_loaded == rows_read``.
+    For every file and source, ``accepted + quarantined + already_loaded (+ excluded) == rows_read``; only
+    access logs exclude rows (a bot, a static asset, …).
     """
 
     warehouse: str
@@ -67,6 +76,10 @@ class IngestReport:
     def already_loaded(self) -> int:
         return sum(s.already_loaded for s in self.sources.values())
 
+    @property
+    def excluded(self) -> int:
+        return sum(s.excluded_rows for s in self.sources.values())
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "warehouse": self.warehouse,
@@ -74,6 +87,7 @@ class IngestReport:
             "accepted": self.accepted,
             "quarantined": self.quarantined,
             "already_loaded": self.already_loaded,
+            "excluded": self.excluded,
             "seconds": round(self.seconds, 3),
             "sources": {k: asdict(v) for k, v in self.sources.items()},
             "files": [asdict(f) for f in self.files],

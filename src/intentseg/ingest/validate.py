@@ -26,7 +26,7 @@ REASONS = {
     "invalid_utf8": "a value holds bytes that are not UTF-8",
     "malformed_row": "the row cannot be parsed (wrong number of CSV fields, a JSON line that is not an object)",
     "missing_user_id": "user_id is empty",
-    "invalid_user_id": "user_id is not a whole number from -2**63 to 2**63 - 1 (user_id_type = \"int\")",
+    "invalid_user_id": "user_id is not a whole number from -2**63 to 2**63 - 1 (the table's user_id is a whole number)",
     "user_id_too_long": "a text user_id is longer than schema.USER_ID_MAX_CHARS (128) characters",
     "nul_byte": "a text value holds a NUL character (\\x00), which PostgreSQL cannot store",
     "text_too_long": "a text value is longer than its column holds (schema.TEXT_MAX_CHARS, 65,535 characters)",
@@ -48,7 +48,7 @@ class Rules:
     """The ingest settings validation needs."""
 
     time_spent_cap_s: float
-    user_id_type: str  # "int" | "string"
+    user_id_type: str  # "int" | "string" ("auto" is resolved before validation: ids_type)
     #: canonical text column -> the longest value its table column holds (characters); absent: no limit
     max_chars: Mapping[str, int] = field(default_factory=dict)
 
@@ -138,13 +138,14 @@ def check(batch: RawBatch, source: Source, columns: dict[str, str | None], rules
     return Checked(batch, events, ok, reason, column, non_integer, seen)
 
 
-def check_id_type(checked: Checked, where: str) -> None:
+def check_id_type(checked: Checked, where: str, hint: str | None = None) -> None:
     """Fail when most user ids of a file are not whole numbers: the file has string ids."""
     if checked.ids_seen and checked.non_integer_ids * 2 > checked.ids_seen:
         raise InputError(
             f"{where}: {checked.non_integer_ids:,} of the first {checked.ids_seen:,} user ids are not whole "
             "numbers: this file has text user ids. Nothing was loaded.",
-            hint='Set user_id_type = "string" under [ingest] in intentseg.toml (or INTENTSEG_INGEST__USER_ID_TYPE=string).',
+            hint=hint or 'Set user_id_type = "auto" (or "string") under [ingest] in intentseg.toml '
+            "(or INTENTSEG_INGEST__USER_ID_TYPE=auto).",
         )
 
 
