@@ -210,6 +210,12 @@ def test_a_gz_copy_loads_nothing_twice(duck_url, tmp_path):
     # the same file again: the ingest ledger knows it (per source)
     third = ig.ingest(plain, duck_url, settings=salted_settings(), log_format="combined")
     assert {f.status for f in third.files} == {"already_loaded"}
+    # the ledger adds up for logs too: accepted + quarantined + already_loaded + excluded == rows read
+    ledger = ig.describe_sources(duck_url).files
+    assert len(ledger) == 4  # two files x (clickstream, search_queries)
+    for f in ledger:
+        assert f["accepted"] + f["quarantined"] + f["already_loaded"] + f["excluded"] == f["rows_read"], f
+    assert {f["excluded"] for f in ledger if f["source"] == "clickstream"} == {58}
 
 
 def assert_accounted_logs(report) -> None:

@@ -84,10 +84,12 @@ def sources_command(warehouse: str = _WAREHOUSE, config: Path = _CONFIG, as_json
     out.print(table)
     if report.files:
         files = Table(title="Files loaded (ingest ledger)")
-        for col in ("ingested at", "source", "file", "rows read", "accepted", "already loaded", "quarantined"):
+        for col in ("ingested at", "source", "file", "rows read", "accepted", "already loaded", "quarantined", "excluded"):
             files.add_column(col)
         for f in report.files:
             already = f.get("already_loaded")  # None: loaded by an intentseg that did not count it
+            excluded = f.get("excluded")  # access logs only (bots, static assets, …)
             files.add_row(str(f["ingested_at"]), f["source"], f["file"], f"{f['rows_read']:,}", f"{f['accepted']:,}",
-                          "-" if already is None else f"{already:,}", f"{f['quarantined']:,}")
+                          "-" if already is None else f"{already:,}", f"{f['quarantined']:,}",
+                          "-" if excluded is None else f"{excluded:,}")
         out.print(files)

@@ -197,7 +197,7 @@ def _load_file(wh: Warehouse, f: PlannedFile, target: Target, rules: Rules, batc
         "file_hash": digest, "source": f.source, "file": str(f.path), "format": f.format,
         "rows_read": result.rows_read, "accepted": result.accepted,
         "quarantined": sum(result.quarantined.values()), "ingested_at": ingested_at,
-        "already_loaded": result.already_loaded,
+        "already_loaded": result.already_loaded, "excluded": sum(result.excluded.values()),
     })
     if not added:
         result.note = "another ingest of the same content finished first; the ledger lists it once"

@@ -31,6 +31,7 @@ LEDGER_TYPES = {
     "file_hash": "key", "source": "key", "file": "text", "format": "text",
     "rows_read": "bigint", "accepted": "bigint", "quarantined": "bigint", "ingested_at": "timestamp",
     "already_loaded": "bigint",  # events of the file the warehouse held before (skipped, not quarantined)
+    "excluded": "bigint",  # access logs: lines that are no page view (bots, static assets, …), counted only
 }
 QUARANTINE_TYPES = {
     "file": "text", "line": "bigint", "reason": "text", "column": "text", "raw": "json", "ingested_at": "timestamp",
@@ -92,6 +93,7 @@ def ensure_unique(wh: Warehouse, table: str, columns: list[str]) -> None:
 def ensure_ledger(wh: Warehouse) -> None:
     ensure_table(wh, LEDGER_TABLE, LEDGER_TYPES)
     _ensure_column(wh, LEDGER_TABLE, "already_loaded", "bigint")  # a ledger of an earlier intentseg
+    _ensure_column(wh, LEDGER_TABLE, "excluded", "bigint")
     ensure_unique(wh, LEDGER_TABLE, LEDGER_KEY)
 
 
