@@ -192,13 +192,15 @@ class Segmenter(ClusterMixin, TransformerMixin, BaseEstimator):
             return {"rule": "too few users to compare k", "k": k, "fallback": False, "scores": [],
                     "reason": "too few users to compare k", "_fitted": fitted}
         n_scan = min(self.n_init, selection.SCAN_N_INIT)
-        scores = selection.scan_k(Z, k_values, n_init=n_scan, **common)
+        scores = selection.scan_k(Z, k_values, n_init=n_scan, fitted=fitted, **common)
         S = selection.scan_sample(Z, self.sample_size, seed)
         choice = selection.choose_k(
             scores, lambda k: selection.stability(S, k, n_init=n_scan, max_iter=self.max_iter, seed=seed))
         k = min(choice.k, n)
+        # the scan's fit of the chosen k is the final fit when it saw every user with the same starts
         return {"rule": choice.reason, "k": k, "fallback": choice.fallback, "reason": choice.reason,
-                "stability": choice.stability, "scores": scores, "_fitted": {}}
+                "stability": choice.stability, "scores": scores,
+                "_fitted": fitted if n_scan == self.n_init else {}}
 
     # ------------------------------------------------------------ scoring
     def transform(self, X: Any) -> np.ndarray:
