@@ -272,3 +272,13 @@ def test_user_agents(agent, expected):
 def test_redaction_hides_every_address_and_the_client_field():
     shown = redact_addresses("gw.example.org - - [x] from 10.1.2.3 and [2001:db8::1]:443 at 10:00:00", "gw.example.org")
     assert shown == "<ip> - - [x] from <ip> and [<ip>]:443 at 10:00:00"
+
+
+def test_fields_after_the_user_agent_are_ignored_and_not_stored(duck_url, tmp_path):
+    # nginx configs often append the request time and X-Forwarded-For: the line is still combined
+    log = write(tmp_path / "access.log", line("192.0.2.1", START, "/a", WINDOWS) + ' 0.012 "198.51.100.250"\n')
+    report = ig.ingest(log, duck_url, settings=salted_settings(), log_format="combined")
+    assert report.sources["clickstream"].accepted == 1
+    with connect(duck_url) as wh:
+        stored = wh.query("SELECT * FROM clickstream").astype(str).to_string()
+    assert "198.51.100.250" not in stored and "192.0.2.1" not in stored

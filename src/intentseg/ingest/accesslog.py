@@ -54,8 +54,8 @@ STATIC_EXTENSIONS = (".css", ".js", ".mjs", ".map", ".png", ".jpg", ".jpeg", ".g
 
 _QUOTED = r'"((?:[^"\\]|\\.)*)"'
 _LINE = re.compile(
-    r'^(\S+) \S+ \S+ \[([^\]]+)\] ' + _QUOTED + r' (\d{3}) (?:\d+|-)(?: ' + _QUOTED + r' ' + _QUOTED + r')?\s*$'
-)
+    r'^(\S+) \S+ \S+ \[([^\]]+)\] ' + _QUOTED + r' (\d{3}) (?:\d+|-)(?: ' + _QUOTED + r' ' + _QUOTED + r'(?: .*)?)?\s*$'
+)  # fields after the user agent (request time, X-Forwarded-For, …, added by many configs) are ignored
 _MONTHS = {m: i for i, m in enumerate(("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
                                        "Nov", "Dec"), start=1)}
 _TIME = re.compile(r"^(\d{2})/([A-Z][a-z]{2})/(\d{4}):(\d{2}):(\d{2}):(\d{2}) ([+-])(\d{2})(\d{2})$")
@@ -198,8 +198,8 @@ def read_log(path: Path, fmt: str, *, salt: str | None, search_params: Sequence[
     if fmt not in LOG_FORMATS:
         raise ConfigError(f"Unknown log format {fmt!r}.", hint=f"Use one of: {', '.join(LOG_FORMATS)}.")
     key = _salt(salt)
-    rows: dict[str, list] = {k: [] for k in ("line", "user_id", "timestamp", "url", "referrer", "device")}
-    searches: dict[str, list] = {k: [] for k in ("line", "row", "query")}
+    # one list per column, one entry per page view; "query" holds its site search or None
+    rows: dict[str, list] = {k: [] for k in ("line", "user_id", "timestamp", "url", "referrer", "device", "query")}
     rejected: list[RejectedRow] = []
     excluded: Counter[str] = Counter()
     lines_read = 0
@@ -217,7 +217,7 @@ def read_log(path: Path, fmt: str, *, salt: str | None, search_params: Sequence[
                                                 json.dumps({"_text": redact_addresses(shown, shown.split(" ", 1)[0])},
                                                            ensure_ascii=False)))
                     continue
-                why = _read_line(text, fmt, key, search_params, rows, searches)
+                why = _read_line(text, fmt, key, search_params, rows)
                 if why is None:
                     rows["line"].append(number)
                 elif why in EXCLUDED:
@@ -227,12 +227,9 @@ def read_log(path: Path, fmt: str, *, salt: str | None, search_params: Sequence[
                     rejected.append(RejectedRow(number, "malformed_row", None, json.dumps(
                         {"_text": redact_addresses(text, client), "_expected": f"{fmt} log format ({why})"},
                         ensure_ascii=False)))
-                if why is None and searches["row"] and searches["row"][-1] == -1:
-                    searches["row"][-1] = len(rows["line"]) - 1
-                    searches["line"].append(number)
     except (OSError, EOFError) as exc:  # a truncated or corrupt .gz
         raise InputError(f"{path}: cannot read it: {exc}.", hint="Check the file (gzip -t for a .gz).") from None
-    clicks = pd.DataFrame({k: v for k, v in rows.items()})
+    clicks = pd.DataFrame({k: v for k, v in rows.items() if k != "query"})
     clicks["time_spent"] = _dwell(clicks, session_gap_s, duration_cap_s)
     click_table = pa.Table.from_pandas(
         clicks.drop(columns="line"),
@@ -240,20 +237,19 @@ def read_log(path: Path, fmt: str, *, salt: str | None, search_params: Sequence[
                           ("referrer", pa.string()), ("device", pa.string()), ("time_spent", pa.float64())]),
         preserve_index=False,
     )
-    idx = np.asarray(searches["row"], dtype=np.int64)
+    click_lines = np.asarray(rows["line"], np.int64)
+    idx = np.flatnonzero(np.array([q is not None for q in rows["query"]], dtype=bool))
     search_table = pa.table({
         "user_id": click_table.column("user_id").take(pa.array(idx)),
         "timestamp": click_table.column("timestamp").take(pa.array(idx)),
-        "query": pa.array(searches["query"], pa.string()),
+        "query": pa.array([rows["query"][i] for i in idx], pa.string()),
     })
-    return ParsedLog(path, lines_read, click_table, np.asarray(rows["line"], np.int64), search_table,
-                     np.asarray(searches["line"], np.int64), rejected, excluded)
+    return ParsedLog(path, lines_read, click_table, click_lines, search_table, click_lines[idx], rejected, excluded)
 
 
-def _read_line(text: str, fmt: str, key: bytes, params: Sequence[str], rows: dict[str, list],
-               searches: dict[str, list]) -> str | None:
-    """Append the page view of one line to ``rows`` (and its search to ``searches``); None when one was
-    added, else an EXCLUDED reason or what made the line malformed."""
+def _read_line(text: str, fmt: str, key: bytes, params: Sequence[str], rows: dict[str, list]) -> str | None:
+    """Append the page view of one line (and its site search, or None) to ``rows`` (all but its line
+    number); None when one was added, else an EXCLUDED reason or what made the line malformed."""
     m = _LINE.match(text)
     if m is None:
         return "the line does not have the format's fields"
@@ -286,10 +282,7 @@ def _read_line(text: str, fmt: str, key: bytes, params: Sequence[str], rows: dic
     ref = _unescape(referrer) if referrer is not None else "-"
     rows["referrer"].append(None if ref in ("-", "") else ref)
     rows["device"].append(device if fmt == "combined" else None)
-    query = _search(target, params)
-    if query is not None:
-        searches["row"].append(-1)  # the row index is set by the caller, with the line number
-        searches["query"].append(query)
+    rows["query"].append(_search(target, params))
     return None
 
 
