@@ -1,7 +1,9 @@
-"""Load event files (CSV, Parquet, JSON Lines) into a warehouse, and describe what it holds.
+"""Load event files (CSV, Parquet, JSON Lines) or web server access logs into a warehouse, and describe what it holds.
 
 Every row read is either accepted into its source's table or kept in ``<table>_quarantine`` with a
-reason (:data:`REASONS`): accepted + quarantined + already_loaded == rows read, always. See docs/ingest.md.
+reason (:data:`REASONS`): accepted + quarantined + already_loaded == rows read, always (for access logs,
++ the lines excluded as no page view, :data:`.accesslog.EXCLUDED`). User ids are whole numbers or text
+as :mod:`.idtype` decides. See docs/ingest.md.
 """
 
 from __future__ import annotations
