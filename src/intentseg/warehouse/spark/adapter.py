@@ -169,14 +169,11 @@ class SparkWarehouse(Warehouse):
             if table.num_rows:
                 self._insert(name, table)
             return table.num_rows
-        target = self.staging_name(name) if mode == "replace" else name
-        self.store.write(target, table, schema)
         if mode == "replace":
-            try:
-                self.swap_in(target, name)
-            except BaseException:
-                self.drop_table(target)
-                raise
+            with self.staging(name) as staging:
+                self.store.write(staging, table, schema)
+        else:
+            self.store.write(name, table, schema)
         return table.num_rows
 
     def _schema(self, columns: dict[str, str]) -> str:
@@ -189,7 +186,8 @@ class SparkWarehouse(Warehouse):
     def run_lock(self, name: str, *, wait_s: float = 0) -> AbstractContextManager[None]:
         """Where the results go decides the lock: ``flock`` on ``<output>.<name>.lock`` beside the output folder,
         the JDBC database's own lock, or (results only in this session) a lock in this process."""
-        return self.store.lock(name, wait_s) or super().run_lock(name, wait_s=wait_s)
+        lock = self.store.lock(name, wait_s)
+        return lock if lock is not None else super().run_lock(name, wait_s=wait_s)
 
     def close(self) -> None:
         for name in list(self._views):
