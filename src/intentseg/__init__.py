@@ -6,6 +6,7 @@
     features = intentseg.build_features(wh)                 # one row per user, computed in the warehouse
     seg = intentseg.Segmenter(n_segments="auto", random_state=0).fit(features)
     result = intentseg.run(wh, report_dir="report/")         # the whole pipeline, written back
+    intentseg.list_runs(wh), intentseg.segments_of(wh)     # run history; the latest run's segments
 
 Names are imported on first use, so ``import intentseg`` stays fast.
 """
