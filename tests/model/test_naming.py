@@ -194,3 +194,15 @@ def test_clickstream_only_warehouse_names_on_every_engine(warehouse_url):
     assert by_rank[0].startswith("Low engagement") and by_rank[-1].startswith("Highly engaged")
     for s in result.segments:
         assert not [t for t in s["traits"] if re.search(r"search|article|device|referrer|intent|time", t)], s
+
+
+def test_what_the_build_reports_absent_is_never_a_trait(behaviour):
+    """A column the feature build says is absent gives no trait, even if its values vary (e.g. a stale table)."""
+    df = behaviour.copy()
+    df["click_time_avg_s"] = np.choose(df["group"], [5.0, 60.0, 300.0]) * (1 + 0.1 * (df["user_id"] % 7))
+    with_time = Segmenter(n_segments=3, random_state=0).fit(df)
+    assert any("time per click" in t for p in with_time.profiles_ for t in p["traits"])
+    df.attrs["run"] = {"absent_sources": [], "absent_columns": {"clickstream": ["time_spent"]}}
+    told = Segmenter(n_segments=3, random_state=0).fit(df)
+    assert not [t for p in told.profiles_ for t in p["traits"] if "time per click" in t]
+    assert told.profiles_[2]["features"]["click_time_avg_s"]["effect_size"] > 0.5  # measured, just not evidence
