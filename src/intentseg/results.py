@@ -61,7 +61,7 @@ def segments_of(warehouse: Warehouse, run_id: str | None = None, output: OutputS
     Raises InputError (exit 2) naming the warehouse when there is no such run or it stored no model.
     """
     from .model.persist import from_dict
-    from .pipeline import segment_summaries
+    from .model.results import segment_summaries
     from .writeback import Tables
 
     row = Tables(warehouse, output or OutputSettings()).run(run_id)

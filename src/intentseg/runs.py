@@ -8,7 +8,8 @@ advisory lock on PostgreSQL, ``GET_LOCK`` on MariaDB, ``flock`` beside a DuckDB 
 The lock dies with its holder, so whoever holds it knows every other run is dead: a ``running`` row is a
 process that was killed. Taking the lock, a run first repairs what such a run may have left —
 ``user_segments`` out of step with the committed history (MariaDB), staging tables — and marks it
-``interrupted``. ``intentseg runs`` marks dead runs too, when no run holds the lock.
+``interrupted``. ``intentseg runs`` marks dead runs too, when no run holds the lock
+(``Tables.reap_dead_runs``).
 """
 
 from __future__ import annotations
@@ -17,11 +18,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from .errors import RunInProgress
-from .writeback import Tables
+from .writeback import RUN_LOCK, Tables
 
-#: the lock's name; adapters scope it to their database/schema or file
-RUN_LOCK = "intentseg-run"
+__all__ = ["RUN_LOCK", "Recovery", "exclusive_run", "recover"]
 
 
 @dataclass
@@ -47,15 +46,3 @@ def exclusive_run(tables: Tables, run_id: str, *, wait_s: float = 0) -> Iterator
     """Hold the run lock for ``run_id`` and clean up after dead runs; yields what was cleaned."""
     with tables.warehouse.run_lock(RUN_LOCK, wait_s=wait_s):
         yield recover(tables, run_id)
-
-
-def reap_dead_runs(tables: Tables) -> list[str]:
-    """Mark runs whose process died ``interrupted`` if no run holds the lock now; returns their ids.
-
-    With a run in progress nothing is marked: that run does it when it starts (or did already).
-    """
-    try:
-        with tables.warehouse.run_lock(RUN_LOCK):
-            return tables.interrupt_dead_runs()
-    except RunInProgress:
-        return []

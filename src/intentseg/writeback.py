@@ -18,15 +18,20 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
 from .config import OutputSettings
+from .errors import RunInProgress
 from .warehouse import Warehouse
 from .warehouse.base import logical_type
 
+#: the run lock's name (``runs.exclusive_run``); adapters scope it to their database/schema or file
+RUN_LOCK = "intentseg-run"
 RUN_COLUMNS = {
     "run_id": "key",
     "kind": "key",
@@ -147,9 +152,7 @@ class Tables:
         """
         if not self.warehouse.table_exists(self.names.segment_runs):
             return pd.DataFrame(columns=list(RUN_COLUMNS))
-        from .runs import reap_dead_runs
-
-        reap_dead_runs(self)
+        self.reap_dead_runs()
         cols = ", ".join(self.q(c) for c in RUN_COLUMNS if c != "model")
         df = self.warehouse.query(
             f"SELECT {cols} FROM {self.q(self.names.segment_runs)} ORDER BY {self.q('started_at')} DESC"
@@ -197,6 +200,17 @@ class Tables:
         for t in dropped:
             self.warehouse.drop_table(t)
         return dropped
+
+    def reap_dead_runs(self) -> list[str]:
+        """Mark runs whose process died ``interrupted`` if no run holds the run lock now; returns their ids.
+
+        With a run in progress nothing is marked: that run does it when it starts (or did already).
+        """
+        try:
+            with self.warehouse.run_lock(RUN_LOCK):
+                return self.interrupt_dead_runs()
+        except RunInProgress:
+            return []
 
     def interrupt_dead_runs(self, keep_run: str | None = None) -> list[str]:
         """Mark ``running`` runs (except ``keep_run``) ``interrupted``; returns their ids. Only while holding
@@ -266,62 +280,63 @@ class Tables:
 
         ``assignments``: user_id, segment_id, segment_name, distance. ``profiles``: PROFILE_COLUMNS less run_id.
         """
-        seg = assignments[["user_id", "segment_id", "segment_name", "distance"]].copy()
-        seg["run_id"] = run_id
-        seg["scored_at"] = pd.Timestamp(scored_at)
-        user_type = "id" if logical_type(seg["user_id"].dtype) == "text" else "bigint"
-        types = {"user_id": user_type, "segment_name": "text", "run_id": "key"}
-        staging = self.staging_table(run_id)
-        self.warehouse.drop_table(staging)  # this run's own, left by a failed attempt
-        self.warehouse.write_table(staging, seg, mode="create", types=types)
-        return self.write_staged_results(run_id, staging, profiles, scored_at, user_type=user_type)
+        user_type = "id" if logical_type(assignments["user_id"].dtype) == "text" else "bigint"
+        with self.results(run_id, scored_at, user_type=user_type) as staged:
+            self.insert_assignments(staged, assignments)
+            staged.profiles = profiles
+        return staged.row_counts
 
-    def stage_assignments(
-        self, run_id: str, query: str, scored_at: dt.datetime, *, user_type: str, params: dict[str, Any] | None = None
-    ) -> str:
-        """Fill a new staging table of ``user_segments`` from ``query`` inside the warehouse; returns its name.
+    @contextmanager
+    def results(self, run_id: str, scored_at: dt.datetime, *, user_type: str) -> Iterator[StagedResults]:
+        """Write one run's results: ``with tables.results(run_id, at, user_type="bigint") as staged:``.
 
-        ``query`` (in the warehouse's dialect, e.g. ``model.sql.bound_scoring_sql``) yields user_id,
-        segment_id, segment_name, distance; ``params`` are the values of its ``:name`` placeholders (their
-        names must differ from run_id and ts). No row passes through Python.
-        """
-        wh = self.warehouse
-        staging = self.staging_table(run_id)
-        wh.drop_table(staging)  # this run's own, left by a failed attempt
-        wh.create_table(staging, assignment_columns(user_type))
-        try:
-            wh.execute(
-                f"INSERT INTO {self.q(staging)} (user_id, segment_id, segment_name, distance, run_id, scored_at) "
-                f"SELECT q.user_id, q.segment_id, q.segment_name, q.distance, :run_id, :ts FROM ({query}) q",
-                {**(params or {}), "run_id": run_id, "ts": scored_at},
-            )
-        except BaseException:
-            wh.drop_table(staging)
-            raise
-        return staging
-
-    def write_staged_results(
-        self,
-        run_id: str,
-        staging: str,
-        profiles: pd.DataFrame,
-        scored_at: dt.datetime,
-        *,
-        user_type: str,
-    ) -> dict[str, int]:
-        """Like :meth:`write_results`, from a staging table of ``user_segments`` already in the warehouse.
-
-        The staging table (ASSIGNMENT columns) becomes ``user_segments`` in one atomic swap, in the
-        transaction that updates history, appends profiles and sets the run's ``written_at``; on failure
-        it is dropped. Where DDL cannot join a transaction (MariaDB) the swap follows the commit; if it
-        fails there, the staging table stays for the next run's :meth:`repair_membership`.
+        The body fills ``staged.table``, the run's staging table of ``user_segments`` (ASSIGNMENT columns:
+        :meth:`insert_assignments` or :meth:`insert_scored`) and sets ``staged.profiles`` (PROFILE_COLUMNS
+        less run_id). On leaving, the staging table becomes ``user_segments`` in one atomic swap, in the
+        transaction that updates history, appends profiles and sets the run's ``written_at``
+        (:meth:`Warehouse.staging` with ``commit``); on failure it is dropped. Where DDL cannot join a
+        transaction (MariaDB) the swap follows the commit; if it fails there, the staging table stays for
+        the next run's :meth:`repair_membership`. ``staged.row_counts`` then holds rows per table.
 
         History keeps one open interval per user on its current segment *and name*: a user whose
         segment id or name changed (a rename in ``[segment.names]``) gets the old interval closed and a
         new one opened.
         """
-        wh = self.warehouse
-        names = self.names
+        wh, names = self.warehouse, self.names
+        self._ensure_result_tables(user_type)
+        staged = StagedResults(run_id, self.staging_table(run_id), scored_at)
+        with wh.staging(names.user_segments, name=staged.table, columns=assignment_columns(user_type),
+                        commit=lambda: self._commit_history(staged)):
+            yield staged
+            if staged.profiles is None:
+                raise ValueError("Set staged.profiles before the results are written.")
+            wh.create_index(staged.table, ["user_id"])
+            staged.row_counts[names.user_segments] = wh.row_count(staged.table)
+        staged.row_counts[names.segment_profiles] = len(staged.profiles)
+        staged.row_counts[names.user_segment_history] = wh.row_count(names.user_segment_history)
+
+    def insert_assignments(self, staged: StagedResults, assignments: pd.DataFrame) -> None:
+        """Add rows (user_id, segment_id, segment_name, distance) scored in Python to the staging table."""
+        seg = assignments[["user_id", "segment_id", "segment_name", "distance"]].copy()
+        seg["run_id"] = staged.run_id
+        seg["scored_at"] = pd.Timestamp(staged.scored_at)
+        self.warehouse.write_table(staged.table, seg, mode="append")  # the table has its types already
+
+    def insert_scored(self, staged: StagedResults, query: str, params: dict[str, Any] | None = None) -> None:
+        """Fill the staging table from ``query`` inside the warehouse: no row passes through Python.
+
+        ``query`` (in the warehouse's dialect, e.g. ``model.sql.bound_scoring_sql``) yields user_id,
+        segment_id, segment_name, distance; ``params`` are the values of its ``:name`` placeholders (their
+        names must differ from run_id and ts).
+        """
+        self.warehouse.execute(
+            f"INSERT INTO {self.q(staged.table)} (user_id, segment_id, segment_name, distance, run_id, scored_at) "
+            f"SELECT q.user_id, q.segment_id, q.segment_name, q.distance, :run_id, :ts FROM ({query}) q",
+            {**(params or {}), "run_id": staged.run_id, "ts": staged.scored_at},
+        )
+
+    def _ensure_result_tables(self, user_type: str) -> None:
+        wh, names = self.warehouse, self.names
         self.ensure_runs_table()
         for table, columns in (
             (names.user_segment_history, _history_columns(user_type)),
@@ -332,50 +347,47 @@ class Tables:
                 if table == names.user_segment_history:
                     wh.create_index(table, ["user_id"])
 
-        committed = False
-        try:
-            wh.create_index(staging, ["user_id"])
-            n_users = wh.row_count(staging)
-            prof = profiles.copy()
-            prof.insert(0, "run_id", run_id)
-            hist = self.q(names.user_segment_history)
-            st = self.q(staging)
-            with wh.transaction():
-                # Close intervals of users who changed segment (or its name) or are no longer scored ...
-                wh.execute(
-                    f"UPDATE {hist} SET valid_to = :ts WHERE valid_to IS NULL AND NOT EXISTS "
-                    f"(SELECT 1 FROM {st} s WHERE s.user_id = {hist}.user_id AND s.segment_id = {hist}.segment_id "
-                    f"AND s.segment_name = {hist}.segment_name)",
-                    {"ts": scored_at},
-                )
-                # ... and open one for every scored user without an open interval.
-                wh.execute(
-                    f"INSERT INTO {hist} (user_id, segment_id, segment_name, valid_from, valid_to, run_id) "
-                    f"SELECT s.user_id, s.segment_id, s.segment_name, :ts, NULL, :run_id FROM {st} s "
-                    f"WHERE NOT EXISTS (SELECT 1 FROM {hist} h WHERE h.user_id = s.user_id AND h.valid_to IS NULL)",
-                    {"ts": scored_at, "run_id": run_id},
-                )
-                wh.write_table(names.segment_profiles, prof[list(PROFILE_COLUMNS)], mode="append", types=PROFILE_COLUMNS)
-                # The marker repair_membership reads: this run's history is committed.
-                wh.execute(
-                    f"UPDATE {self.q(names.segment_runs)} SET {self.q('written_at')} = :ts WHERE {self.q('run_id')} = :r",
-                    {"ts": scored_at, "r": run_id},
-                )
-                if wh.transactional_ddl:
-                    wh.swap_in(staging, names.user_segments)
-            committed = True
-            if not wh.transactional_ddl:
-                wh.swap_in(staging, names.user_segments)  # one atomic RENAME TABLE
-        except BaseException:
-            if not committed:
-                wh.drop_table(staging)
-            raise
-        history_rows = wh.row_count(names.user_segment_history)
-        return {
-            names.user_segments: n_users,
-            names.segment_profiles: len(prof),
-            names.user_segment_history: history_rows,
-        }
+    def _commit_history(self, staged: StagedResults) -> None:
+        """History, profiles and ``written_at`` of a staged run (inside the transaction of the swap)."""
+        wh, names = self.warehouse, self.names
+        hist, st = self.q(names.user_segment_history), self.q(staged.table)
+        ts = {"ts": staged.scored_at}
+        # Close intervals of users who changed segment (or its name) or are no longer scored ...
+        wh.execute(
+            f"UPDATE {hist} SET valid_to = :ts WHERE valid_to IS NULL AND NOT EXISTS "
+            f"(SELECT 1 FROM {st} s WHERE s.user_id = {hist}.user_id AND s.segment_id = {hist}.segment_id "
+            f"AND s.segment_name = {hist}.segment_name)",
+            ts,
+        )
+        # ... and open one for every scored user without an open interval.
+        wh.execute(
+            f"INSERT INTO {hist} (user_id, segment_id, segment_name, valid_from, valid_to, run_id) "
+            f"SELECT s.user_id, s.segment_id, s.segment_name, :ts, NULL, :run_id FROM {st} s "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {hist} h WHERE h.user_id = s.user_id AND h.valid_to IS NULL)",
+            ts | {"run_id": staged.run_id},
+        )
+        prof = staged.profiles.copy() if staged.profiles is not None else pd.DataFrame()
+        prof.insert(0, "run_id", staged.run_id)
+        wh.write_table(names.segment_profiles, prof[list(PROFILE_COLUMNS)], mode="append", types=PROFILE_COLUMNS)
+        # The marker repair_membership reads: this run's history is committed.
+        wh.execute(
+            f"UPDATE {self.q(names.segment_runs)} SET {self.q('written_at')} = :ts WHERE {self.q('run_id')} = :r",
+            ts | {"r": staged.run_id},
+        )
+
+
+@dataclass
+class StagedResults:
+    """One run's results on their way in (see :meth:`Tables.results`)."""
+
+    run_id: str
+    #: the run's staging table of ``user_segments``
+    table: str
+    scored_at: dt.datetime
+    #: the rows of ``segment_profiles`` (less run_id): set by the body of ``Tables.results``
+    profiles: pd.DataFrame | None = None
+    #: rows per output table, once written
+    row_counts: dict[str, int] = field(default_factory=dict)
 
 
 def _json_fields(row: dict[str, Any]) -> dict[str, Any]:

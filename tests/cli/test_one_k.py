@@ -24,7 +24,7 @@ def duck_url(tmp_path, small_events) -> str:
 def test_run_leaves_the_callers_settings_and_model_unchanged(duck_url):
     settings = Settings(warehouse=duck_url)
     before = settings.model_dump()
-    fitted = pipeline.run(settings=settings, k=3, previous=None)
+    fitted = pipeline.run(settings=settings, k=3, previous=False)
     assert fitted.k == 3 and settings.model_dump() == before and settings.segment.k == "auto"
 
     # assign with a model object: the run re-counts sizes on its own copy

@@ -52,7 +52,7 @@ CHILD = textwrap.dedent(
     settings = Settings(warehouse=url)
     settings.segment.n_init = 2
     settings.segment.k = 4
-    run(settings=settings, previous=None)
+    run(settings=settings, previous=False)
     """
 )
 

@@ -67,8 +67,8 @@ def test_scale_path_scores_every_user_as_predict_does(loaded_url, tmp_path):
 
 
 def test_the_sample_is_seeded_and_the_same_users_on_a_rerun(loaded_url):
-    first = run(settings=scale_settings(loaded_url, k=3), previous=None)
-    second = run(settings=scale_settings(loaded_url, k=3), previous=None)
+    first = run(settings=scale_settings(loaded_url, k=3), previous=False)
+    second = run(settings=scale_settings(loaded_url, k=3), previous=False)
     assert first.features["user_id"].tolist() == second.features["user_id"].tolist()
     assert first.model.cluster_centers_ == pytest.approx(second.model.cluster_centers_)
 

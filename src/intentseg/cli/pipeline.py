@@ -99,7 +99,7 @@ def run_cmd(
         warehouse = spark_url(spark_master, jdbc=warehouse, output=str(output.resolve()) if output else None)
     elif engine != "warehouse":
         raise typer.BadParameter(f"--engine must be 'warehouse' or 'spark', not {engine!r}")
-    prev: Any = None if fresh else (previous or True)
+    prev: Any = False if fresh else (_load_model(previous) or True)  # a bad --previous file fails here too
     loaded = _load_model(model)  # a bad model file fails here, before any warehouse work
     check_writable(report, "--report", folder=True)
     check_writable(model_out, "--model-out")
@@ -208,7 +208,7 @@ def report_cmd(
     run_id: str | None = typer.Option(None, "--run", help="A run id (default: the latest successful run)."),
 ) -> None:
     """Write the HTML report and PNG charts of a run (index.html opens offline)."""
-    from ..runreport import render_from_warehouse
+    from ..report.render import render_from_warehouse
 
     check_writable(out_dir, "--out", folder=True)
     with _warehouse(warehouse, config) as (wh, settings):

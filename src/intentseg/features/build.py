@@ -451,15 +451,9 @@ def write_features(
              session_gap_minutes=session_gap_minutes, duration_cap_s=duration_cap_s),
     )
     target = output_table or settings.features.output_table
-    staging = wh.staging_name(target)
-    create = exp.Create(this=_table(staging), kind="TABLE", expression=feature_query(plans, opts))
-    wh.drop_table(staging)
-    try:
+    with wh.staging(target) as staging:
+        create = exp.Create(this=_table(staging), kind="TABLE", expression=feature_query(plans, opts))
         wh.execute(render(create, wh.dialect, pretty=False))
-        wh.swap_in(staging, target)
-    except BaseException:
-        wh.drop_table(staging)
-        raise
     wh.create_index(target, ["user_id"])
     absent, absent_cols = _run_info(plans)
     return FeatureRun(

@@ -1,4 +1,4 @@
-"""Build a run's report from what the pipeline has (or from the warehouse tables, for ``intentseg report``)."""
+"""A run's report, from what the pipeline has or from the output tables (``intentseg report``)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,17 @@ from typing import Any
 
 import pandas as pd
 
-from .config import Settings
-from .errors import InputError
-from .model import Segmenter
-from .model.persist import from_dict
-from .presets import rows_sql
-from .warehouse import Warehouse
+from ..config import Settings
+from ..errors import InputError
+from ..features import feature_sql, read_features
+from ..model import Segmenter
+from ..model.persist import from_dict
+from ..model.results import assignments_of
+from ..presets import rows_sql
+from ..warehouse import Warehouse
+from ..writeback import Tables
+from .data import ReportData
+from .html import render_report
 
 TOP_QUERIES = 5
 
@@ -81,10 +86,6 @@ def render_for_run(
     finished: Any = None,
 ) -> Path:
     """Render ``out_dir/index.html`` and the PNG charts for one run."""
-    from .features import feature_sql
-    from .report.data import ReportData
-    from .report.html import render_report
-
     users = features.merge(assignments[["user_id", "segment_id", "segment_name", "distance"]], on="user_id")
     data = ReportData(
         model=model,
@@ -105,9 +106,6 @@ def render_from_warehouse(wh: Warehouse, settings: Settings, out_dir: str | Path
     Users are the rows of the feature table scored with the run's model (the same ids the run wrote,
     when the features have not been rebuilt since).
     """
-    from .pipeline import assignments_of
-    from .writeback import Tables
-
     tables = Tables(wh, settings.output)
     row = tables.run(run_id)
     if not row or row.get("status") != "ok" or not row.get("model"):
@@ -122,8 +120,6 @@ def render_from_warehouse(wh: Warehouse, settings: Settings, out_dir: str | Path
             f"The feature table {table!r} is not in {wh.display_url}.",
             hint="Run `intentseg run` (it writes the table) or `intentseg features --output-table user_features`.",
         )
-    from .features import read_features
-
     features = read_features(wh, table)
     previous = None
     earlier = tables.runs()

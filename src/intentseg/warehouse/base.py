@@ -383,16 +383,9 @@ class Warehouse(ABC):
         table = data if isinstance(data, pa.Table) else pa.Table.from_pandas(data, preserve_index=False)
         schema = {f.name: (types or {}).get(f.name) or logical_type(f.type) for f in table.schema}
         if mode == "replace":
-            staging = self.staging_name(name)
-            self.drop_table(staging)
-            self.create_table(staging, schema)
-            try:
+            with self.staging(name, columns=schema) as staging:
                 if table.num_rows:
                     self._insert(staging, table)
-                self.swap_in(staging, name)
-            except BaseException:
-                self.drop_table(staging)
-                raise
         elif mode in ("append", "create"):
             if mode == "create" or not self.table_exists(name):
                 self.create_table(name, schema)
@@ -405,6 +398,50 @@ class Warehouse(ABC):
     @staticmethod
     def staging_name(name: str) -> str:
         return f"{name}__staging_{uuid.uuid4().hex[:8]}"
+
+    @contextmanager
+    def staging(
+        self,
+        target: str,
+        *,
+        name: str | None = None,
+        columns: dict[str, str] | None = None,
+        commit: Callable[[], None] | None = None,
+    ) -> Iterator[str]:
+        """Replace ``target`` whole through a staging table: ``with wh.staging("t", columns=...) as st:``.
+
+        The staging table (``name``, default a fresh :meth:`staging_name`) is dropped if an earlier attempt
+        left it, created from ``{column: logical type}`` when ``columns`` is given (else the body creates
+        it, e.g. with ``CREATE TABLE … AS``), and its name yielded. When the body succeeds it is swapped in
+        as ``target`` (:meth:`swap_in`); when the body or the swap fails it is dropped.
+
+        ``commit``: work that must take effect with the swap (it runs after the body, so it may use what
+        the body made). Where DDL is transactional it runs in one transaction with the swap; elsewhere
+        (MariaDB) its transaction commits first and the swap follows, and if the swap then fails the
+        staging table is kept: the committed work promised it (``writeback.Tables.repair_membership``).
+        """
+        staging = name or self.staging_name(target)
+        self.drop_table(staging)
+        committed = False
+        try:
+            if columns is not None:
+                self.create_table(staging, columns)
+            yield staging
+            if commit is None:
+                self.swap_in(staging, target)
+            elif self.transactional_ddl:
+                with self.transaction():
+                    commit()
+                    self.swap_in(staging, target)
+            else:
+                with self.transaction():
+                    commit()
+                committed = True
+                self.swap_in(staging, target)  # one atomic RENAME TABLE, just after the commit
+        except BaseException:
+            if not committed:
+                self.drop_table(staging)
+            raise
 
     def swap_in(self, staging: str, target: str) -> None:
         """Make ``staging`` the new ``target`` in one atomic step; readers never see a half-written table."""

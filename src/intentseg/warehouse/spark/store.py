@@ -182,17 +182,11 @@ class JdbcStore(MemoryStore):
     def replace(self, name: str, df: Any) -> None:
         """The rows into a staging table made with the database's own DDL (Spark's JDBC writer would pick
         its own types: ``TIMESTAMP WITH TIME ZONE`` on PostgreSQL), then swapped in."""
-        staging = self.wh.staging_name(name)
         columns = {f.name: _LOGICAL.get(f.dataType.typeName(), "text") for f in df.schema.fields}
-        self.db.create_table(staging, columns)
-        try:
-            with self.wh._errors():
-                df = df.select(*(df[c].cast(self.wh.ddl_type(t)).alias(c) for c, t in columns.items()))
+        with self.wh._errors():
+            df = df.select(*(df[c].cast(self.wh.ddl_type(t)).alias(c) for c, t in columns.items()))
+        with self.wh.staging(name, columns=columns) as staging:  # the adapter's: views follow the swap
             self._write(df, staging, "append")
-            self.swap_in(staging, name)
-        except BaseException:
-            self.db.drop_table(staging)
-            raise
 
     def write(self, name: str, table: pa.Table, schema: dict[str, str]) -> None:
         self.create(name, schema)  # the database's DDL types, then the rows over JDBC
