@@ -226,6 +226,24 @@ def qualifying_traits(d: np.ndarray, share_diff: np.ndarray, kinds: list[str], s
     return supported & big_enough & share_ok
 
 
+def _feature_stats(names: list[str], seg_mean: np.ndarray, seg_median: np.ndarray, all_mean: np.ndarray,
+                   rest_mean: np.ndarray, rest_median: np.ndarray, seg_z: np.ndarray, d: np.ndarray) -> dict[str, dict]:
+    """Each feature's statistics in one segment (see :func:`build_profiles`)."""
+    return {
+        f: {
+            "mean": float(seg_mean[j]),
+            "median": float(seg_median[j]),
+            "overall_mean": float(all_mean[j]),
+            "rest_mean": float(rest_mean[j]),
+            "rest_median": float(rest_median[j]),
+            "lift": float(seg_mean[j] / all_mean[j]) if all_mean[j] != 0 else None,
+            "z": float(seg_z[j]),
+            "effect_size": float(d[j]) if np.isfinite(d[j]) else None,
+        }
+        for j, f in enumerate(names)
+    }
+
+
 def build_profiles(
     raw: np.ndarray,
     Z: np.ndarray,
@@ -260,18 +278,7 @@ def build_profiles(
         # shares and flags: Z is the clipped share itself, so this is the difference in points
         share_diff = (Z[rows].mean(axis=0) if size else 0.0) - (Z[~rows].mean(axis=0) if size < n else 0.0)
         ok = qualifying_traits(d, np.asarray(share_diff, dtype=float), kinds, supported)
-        features = {}
-        for j, f in enumerate(names):
-            features[f] = {
-                "mean": float(seg_mean[j]),
-                "median": float(seg_median[j]),
-                "overall_mean": float(all_mean[j]),
-                "rest_mean": float(rest_mean[j]),
-                "rest_median": float(rest_median[j]),
-                "lift": float(seg_mean[j] / all_mean[j]) if all_mean[j] != 0 else None,
-                "z": float(seg_z[j]),
-                "effect_size": float(d[j]) if np.isfinite(d[j]) else None,
-            }
+        features = _feature_stats(names, seg_mean, seg_median, all_mean, rest_mean, rest_median, seg_z, d)
         strongest = [j for j in np.argsort(-np.abs(d), kind="stable") if ok[j]]
         positive = [j for j in np.argsort(-d, kind="stable") if ok[j] and d[j] > 0 and nouns_ok[j]]
         nouns: list[str] = []

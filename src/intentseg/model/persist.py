@@ -132,15 +132,8 @@ def _profiles(value: Any, k: int, where: str) -> list[dict[str, Any]]:
     return value
 
 
-def from_dict(d: Any, where: str = "model") -> Segmenter:
-    """A fitted Segmenter from a model file's contents, checked field by field.
-
-    Every number that scoring uses must be finite, shapes must agree (k centres of n features, one scale
-    and centre per feature, one name and profile per segment), names unique, transforms known; anything
-    else raises :class:`ModelFileError` (exit 2) naming the file and the field.
-    """
-    from .segmenter import Segmenter
-
+def _check_header(d: Any, where: str) -> None:
+    """A model file of this format version, with every required field."""
     if not isinstance(d, dict) or d.get("format") != FORMAT:
         raise ModelFileError(f"{where} is not an intentseg model file.",
                              hint="Pass a file written by Segmenter.save or `intentseg segment --model-out`.")
@@ -154,6 +147,32 @@ def from_dict(d: Any, where: str = "model") -> Segmenter:
     if missing:
         raise ModelFileError(f"{where} lacks field(s) {missing}.",
                              hint="The file is incomplete or was edited by hand; save the model again.")
+
+
+def _check_sections(d: dict[str, Any], where: str) -> None:
+    """params, selection, metrics, metadata and stability of the right shapes."""
+    if not isinstance(d["params"], dict) or not isinstance(d["params"].get("k_range"), list):
+        raise _bad(where, "params must be an object with k_range [low, high]")
+    for field in ("selection", "metrics", "metadata"):
+        if not isinstance(d[field], dict):
+            raise _bad(where, f"{field} must be an object, got {type(d[field]).__name__}")
+    if d.get("stability") is not None and not isinstance(d["stability"], dict):
+        raise _bad(where, "stability must be an object or null")
+    metrics = d["metrics"]
+    if not _number(metrics.get("inertia")) or not isinstance(metrics.get("n_iter"), int):
+        raise _bad(where, "metrics must hold a number inertia and a whole n_iter")
+
+
+def from_dict(d: Any, where: str = "model") -> Segmenter:
+    """A fitted Segmenter from a model file's contents, checked field by field.
+
+    Every number that scoring uses must be finite, shapes must agree (k centres of n features, one scale
+    and centre per feature, one name and profile per segment), names unique, transforms known; anything
+    else raises :class:`ModelFileError` (exit 2) naming the file and the field.
+    """
+    from .segmenter import Segmenter
+
+    _check_header(d, where)
     names = _unique_texts(d["feature_names"], None, "feature_names", where)
     n = len(names)
     if not n:
@@ -173,16 +192,8 @@ def from_dict(d: Any, where: str = "model") -> Segmenter:
     segment_names = _unique_texts(d["segment_names"], k, "segment_names", where)
     engagement = _finite_vector(d["engagement"], k, "engagement", where)
     profiles = _profiles(d["profiles"], k, where)
-    if not isinstance(d["params"], dict) or not isinstance(d["params"].get("k_range"), list):
-        raise _bad(where, "params must be an object with k_range [low, high]")
-    for field in ("selection", "metrics", "metadata"):
-        if not isinstance(d[field], dict):
-            raise _bad(where, f"{field} must be an object, got {type(d[field]).__name__}")
-    if d.get("stability") is not None and not isinstance(d["stability"], dict):
-        raise _bad(where, "stability must be an object or null")
+    _check_sections(d, where)
     metrics = d["metrics"]
-    if not _number(metrics.get("inertia")) or not isinstance(metrics.get("n_iter"), int):
-        raise _bad(where, "metrics must hold a number inertia and a whole n_iter")
     try:
         params = dict(d["params"])
         params["k_range"] = tuple(params["k_range"])
