@@ -251,3 +251,45 @@ def test_text_ids_that_differ_only_in_case_or_accent_stay_different_users(wareho
     open_ = warehouse.query("SELECT user_id, segment_id FROM user_segment_history WHERE valid_to IS NULL")
     assert sorted(map(tuple, open_.values.tolist())) == sorted(zip(ids, [0, 0, 2, 0, 2]))
     assert warehouse.row_count("user_segment_history") == 7  # two intervals closed, two opened
+
+
+def _staging_left(warehouse) -> list[str]:
+    return [t for t in warehouse.tables() if "__staging_" in t]
+
+
+def test_staging_swaps_in_on_success_and_drops_on_failure(warehouse):
+    with warehouse.staging("t", columns={"a": "bigint"}) as st:
+        warehouse.execute(f"INSERT INTO {warehouse.quote(st)} (a) VALUES (1), (2)")
+        assert warehouse.table_exists(st) and not warehouse.table_exists("t")  # readers see nothing yet
+    assert warehouse.query("SELECT a FROM t ORDER BY a")["a"].tolist() == [1, 2]
+    with pytest.raises(RuntimeError, match="filling failed"):
+        with warehouse.staging("t", columns={"a": "bigint"}) as st:
+            warehouse.execute(f"INSERT INTO {warehouse.quote(st)} (a) VALUES (3)")
+            raise RuntimeError("filling failed")
+    assert warehouse.query("SELECT a FROM t ORDER BY a")["a"].tolist() == [1, 2]  # untouched
+    assert _staging_left(warehouse) == []
+
+
+def test_staging_commit_work_and_swap_take_effect_together(warehouse, monkeypatch):
+    warehouse.create_table("log", {"n": "bigint"})
+
+    def work() -> None:
+        warehouse.execute("INSERT INTO log (n) VALUES (1)")
+
+    with warehouse.staging("t", name="t__staging_r1", columns={"a": "bigint"}, commit=work) as st:
+        warehouse.execute(f"INSERT INTO {warehouse.quote(st)} (a) VALUES (1)")
+    assert warehouse.row_count("t") == 1 and warehouse.row_count("log") == 1
+
+    def broken_swap(*args, **kwargs):
+        raise ConnectionError("connection dropped at the swap")
+
+    monkeypatch.setattr(warehouse, "swap_in", broken_swap)
+    with pytest.raises(ConnectionError):
+        with warehouse.staging("t", name="t__staging_r2", columns={"a": "bigint"}, commit=work) as st:
+            warehouse.execute(f"INSERT INTO {warehouse.quote(st)} (a) VALUES (2)")
+    monkeypatch.undo()
+    assert warehouse.query("SELECT a FROM t")["a"].tolist() == [1]
+    if warehouse.transactional_ddl:  # the work rolled back with the swap, the staging table dropped
+        assert warehouse.row_count("log") == 1 and _staging_left(warehouse) == []
+    else:  # MariaDB: the work committed before the RENAME; its staging table stays for the repair
+        assert warehouse.row_count("log") == 2 and _staging_left(warehouse) == ["t__staging_r2"]

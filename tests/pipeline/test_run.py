@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from intentseg.config import Settings
-from intentseg.errors import ModelFileError, NoUsersError
+from intentseg.errors import InputError, ModelFileError, NoUsersError
 from intentseg.model import Segmenter
 from intentseg.pipeline import assign, run
 from intentseg.warehouse import connect
@@ -124,3 +124,10 @@ def test_a_rename_in_the_settings_reaches_history(loaded_url):
     # segment 0's intervals under its old name were closed and reopened by the renaming run
     assert set(open_.loc[open_["segment_id"] == 0, "run_id"]) == {second.run_id}
     assert ("Low engagement", first.run_id) in set(map(tuple, closed.values.tolist()))
+
+
+@pytest.mark.parametrize("previous", ["model.json", None, 1])
+def test_previous_takes_true_false_or_a_model(previous):
+    with pytest.raises(InputError) as err:
+        run("duckdb:///never-opened.duckdb", previous=previous)
+    assert "True, False or a Segmenter" in err.value.message and "Segmenter.load" in err.value.hint
