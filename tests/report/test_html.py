@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import html as html_lib
 import json
 import re
 
@@ -39,7 +40,7 @@ def test_summary_cards_and_sql_are_in_the_page(evil_data, evil_report):
     assert "analyst:***@db.example" in html and "s3cret" not in html
     assert "<details>" in html and "FROM clickstream" in html
     assert "WHERE url &lt;&gt; &#39;&lt;b&gt;&#39;" in html  # the SQL is text too
-    assert evil_data.model.selection_["rule"] in html
+    assert html_lib.escape(evil_data.model.selection_["rule"]) in html  # the rule is text too (">=" escaped)
 
 
 def test_values_from_data_are_escaped_everywhere(evil_report):
