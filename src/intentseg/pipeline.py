@@ -40,7 +40,7 @@ from .config import Settings, SourceSettings, load_settings, with_overrides
 from .errors import InputError, IntentsegError, NoUsersError
 from .features import FEATURE_COLUMNS, read_features, write_features
 from .model import Segmenter
-from .model.persist import from_dict, to_dict
+from .model.persist import to_dict
 from .model.results import assignments_of, chosen_metrics, count_sizes, profile_rows, segment_summaries
 from .model.sql import bound_scoring_sql
 from .model.transform import DEFAULT_FEATURES
@@ -258,7 +258,7 @@ def _previous_model(tables: Tables, previous: Previous) -> tuple[Segmenter | Non
     row = tables.run() if previous else None
     if not row or not row.get("model"):
         return None, None
-    return from_dict(row["model"], where=f"segment_runs run {row['run_id']}"), row["run_id"]
+    return Segmenter.from_dict(row["model"], where=f"segment_runs run {row['run_id']}"), row["run_id"]
 
 
 def _with_event_views(settings: Settings, views: dict[str, str]) -> Settings:

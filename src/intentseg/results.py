@@ -60,8 +60,8 @@ def segments_of(warehouse: Warehouse, run_id: str | None = None, output: OutputS
 
     Raises InputError (exit 2) naming the warehouse when there is no such run or it stored no model.
     """
-    from .model.persist import from_dict
     from .model.results import segment_summaries
+    from .model.segmenter import Segmenter
     from .writeback import Tables
 
     row = Tables(warehouse, output or OutputSettings()).run(run_id)
@@ -70,7 +70,7 @@ def segments_of(warehouse: Warehouse, run_id: str | None = None, output: OutputS
             f"No {'run ' + run_id if run_id else 'successful run'} with a model in {warehouse.display_url}.",
             hint="Run `intentseg run` first, or list runs with `intentseg runs`.",
         )
-    model = from_dict(row["model"], where=f"run {row['run_id']}")
+    model = Segmenter.from_dict(row["model"], where=f"run {row['run_id']}")
     return RunSegments(run_id=str(row["run_id"]), segments=segment_summaries(model))
 
 

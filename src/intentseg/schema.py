@@ -134,7 +134,7 @@ class SourceMapping:
     def defined(self) -> bool:
         """Whether this source is more than a renamed table (a filter, expressions, heartbeats, a preset)."""
         return bool(self.filter or self.filter_candidates or self.heartbeats or self.candidates or self.origin) or any(
-            not _is_name(v) for v in self.columns.values()
+            not is_column_name(v) for v in self.columns.values()
         )
 
     def __post_init__(self) -> None:
@@ -183,8 +183,23 @@ class SourceMapping:
         return out
 
 
-def _is_name(value: str) -> bool:
-    """Whether a mapped value reads as a column name rather than an expression (see intentseg.presets)."""
-    from .presets.compile import is_column_name
+def is_column_name(value: str) -> bool:
+    """Whether ``value`` reads as a column name (``visitor_id``, ``visitor id``, ``u.r.l``), not an expression.
 
-    return is_column_name(value)
+    Text that does not parse counts as an (invalid) expression, to be reported; a column whose odd name
+    does not parse is still found, since a table's own column names are matched before parsing.
+    """
+    import sqlglot  # only configs with mapped columns need the parser
+    from sqlglot import exp
+    from sqlglot.errors import SqlglotError
+
+    try:
+        parsed = sqlglot.parse(value, read="duckdb")
+    except SqlglotError:
+        return False
+    if len(parsed) != 1 or parsed[0] is None:
+        return len(parsed) < 2  # empty: a (missing) name; several statements: a bad expression
+    node = parsed[0]
+    if isinstance(node, exp.Alias):  # "visitor id" parses as `visitor AS id`: a name with a space
+        node = node.this
+    return isinstance(node, (exp.Column, exp.Identifier))

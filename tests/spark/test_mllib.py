@@ -9,7 +9,7 @@ from intentseg.features import build_features
 from intentseg.generate import generate_events
 from intentseg.model import Segmenter
 from intentseg.model.mllib import fit_mllib
-from intentseg.model.persist import from_dict, to_dict
+from intentseg.model.persist import to_dict
 from intentseg.warehouse import connect
 from intentseg.warehouse.spark import SparkWarehouse
 
@@ -42,7 +42,7 @@ def test_mllib_and_sklearn_agree(spark, features):
     assert sum(p["size"] for p in ml.profiles_) == 5000
 
     # the same JSON model and SQL scoring as the scikit-learn path
-    assert (from_dict(to_dict(ml)).predict(features) == labels).all()
+    assert (Segmenter.from_dict(to_dict(ml)).predict(features) == labels).all()
     scored = sw.query(ml.to_sql("spark")).sort_values("user_id")
     assert (scored["segment_id"].to_numpy() == labels).all()
 

@@ -163,15 +163,15 @@ def _check_sections(d: dict[str, Any], where: str) -> None:
         raise _bad(where, "metrics must hold a number inertia and a whole n_iter")
 
 
-def from_dict(d: Any, where: str = "model") -> Segmenter:
-    """A fitted Segmenter from a model file's contents, checked field by field.
+def restore(d: Any, cls: type[Segmenter], where: str = "model") -> Segmenter:
+    """A fitted ``cls`` (a Segmenter) from a model file's contents, checked field by field.
+
+    The class is passed in (``Segmenter.from_dict`` does) so that this module never imports the estimator.
 
     Every number that scoring uses must be finite, shapes must agree (k centres of n features, one scale
     and centre per feature, one name and profile per segment), names unique, transforms known; anything
     else raises :class:`ModelFileError` (exit 2) naming the file and the field.
     """
-    from .segmenter import Segmenter
-
     _check_header(d, where)
     names = _unique_texts(d["feature_names"], None, "feature_names", where)
     n = len(names)
@@ -197,7 +197,7 @@ def from_dict(d: Any, where: str = "model") -> Segmenter:
     try:
         params = dict(d["params"])
         params["k_range"] = tuple(params["k_range"])
-        model = Segmenter(**params)
+        model = cls(**params)
     except TypeError as exc:
         raise _bad(where, f"params are not Segmenter parameters ({exc})") from None
     model.feature_names_ = names
@@ -229,7 +229,8 @@ def save(model: Segmenter, path: str | Path) -> None:
                          hint="Choose a path in a folder that exists and that you can write.") from None
 
 
-def load(path: str | Path) -> Segmenter:
+def read(path: str | Path) -> Any:
+    """The parsed JSON of a model file, or ModelFileError naming the file and the fix."""
     p = Path(path)
     try:
         d = json.loads(p.read_text(encoding="utf-8"))
@@ -245,4 +246,4 @@ def load(path: str | Path) -> Segmenter:
                              hint="Model files are JSON written by Segmenter.save; pickles are not accepted.") from None
     except RecursionError:
         raise ModelFileError(f"{p} is nested too deeply to be a model file.", hint=_EDITED) from None
-    return from_dict(d, where=str(p))
+    return d

@@ -16,7 +16,7 @@ from sklearn.utils import check_array, check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from ..errors import InputError, MissingColumnError
-from . import naming, selection
+from . import naming, persist, selection
 from .transform import DEFAULT_FEATURES, SCALINGS, FeatureTransform, rule_for
 
 
@@ -245,16 +245,17 @@ class Segmenter(ClusterMixin, TransformerMixin, BaseEstimator):
 
     def save(self, path: str | Path) -> None:
         """Write the model as a versioned JSON file (see :mod:`intentseg.model.persist`)."""
-        from .persist import save
-
-        save(self, path)
+        persist.save(self, path)
 
     @classmethod
     def load(cls, path: str | Path) -> Segmenter:
         """Read a model written by :meth:`save`; it predicts exactly what the original did."""
-        from .persist import load
+        return cls.from_dict(persist.read(path), where=str(path))
 
-        return load(path)
+    @classmethod
+    def from_dict(cls, d: Any, where: str = "model") -> Segmenter:
+        """A fitted model from a model file's contents (``persist.to_dict``), checked field by field."""
+        return persist.restore(d, cls, where)
 
     def to_sql(self, dialect: str = "duckdb", features_table: str = "user_features", user_id: str = "user_id") -> str:
         """One query that scores every row of ``features_table`` inside the warehouse.

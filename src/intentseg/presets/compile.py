@@ -17,7 +17,7 @@ from sqlglot import exp
 from sqlglot.errors import ParseError, SqlglotError
 
 from ..errors import ConfigError, MissingColumnError
-from ..schema import SOURCES, SourceMapping
+from ..schema import SOURCES, SourceMapping, is_column_name
 
 #: Alias of the heartbeat aggregate joined to a source with ``heartbeats`` (and its two columns).
 HEARTBEATS = "intentseg_heartbeats"
@@ -31,24 +31,6 @@ _FORBIDDEN: tuple[tuple[type, str], ...] = (
     (exp.Parameter, "a parameter"), (exp.Star, "*"),
 )
 _EXAMPLE = "e.g. engagement_time_msec / 1000, or event_name IN ('page_view', 'screen_view')"
-
-
-def is_column_name(value: str) -> bool:
-    """Whether ``value`` reads as a column name (``visitor_id``, ``visitor id``, ``u.r.l``), not an expression.
-
-    Text that does not parse counts as an (invalid) expression, to be reported; a column whose odd name
-    does not parse is still found, since a table's own column names are matched before parsing.
-    """
-    try:
-        parsed = sqlglot.parse(value, read="duckdb")
-    except SqlglotError:
-        return False
-    if len(parsed) != 1 or parsed[0] is None:
-        return len(parsed) < 2  # empty: a (missing) name; several statements: a bad expression
-    node = parsed[0]
-    if isinstance(node, exp.Alias):  # "visitor id" parses as `visitor AS id`: a name with a space
-        node = node.this
-    return isinstance(node, (exp.Column, exp.Identifier))
 
 
 def parse_expression(text: str, key: str) -> exp.Expression:

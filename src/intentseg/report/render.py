@@ -12,7 +12,6 @@ from ..config import Settings
 from ..errors import InputError
 from ..features import feature_sql, read_features
 from ..model import Segmenter
-from ..model.persist import from_dict
 from ..model.results import assignments_of
 from ..presets import rows_sql
 from ..warehouse import Warehouse
@@ -113,7 +112,7 @@ def render_from_warehouse(wh: Warehouse, settings: Settings, out_dir: str | Path
             f"No successful run {run_id or ''} in {wh.display_url}.".replace("  ", " "),
             hint="Run `intentseg run` first; `intentseg runs` lists the runs.",
         )
-    model = from_dict(row["model"], where=f"run {row['run_id']}")
+    model = Segmenter.from_dict(row["model"], where=f"run {row['run_id']}")
     table = settings.features.output_table
     if not wh.table_exists(table):
         raise InputError(
