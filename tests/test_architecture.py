@@ -10,30 +10,9 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import pytest
-
 SRC = Path(__file__).resolve().parents[1] / "src"
 PACKAGE = SRC / "intentseg"
 MAX_LINES = 60
-#: Functions over MAX_LINES that belong to work still under way in other hands (issue 11 leaves them
-#: to their owners); each entry names why it is allowed for now. Remove an entry when its function is split.
-LONG_FUNCTIONS_ALLOWED: dict[str, str] = {
-    "intentseg.generate:_generate_block":
-        "one simulation loop over personas (127 lines); splitting it changes the seeded event stream the "
-        "quality suite and the README examples rely on, so it needs its owner and a before/after diff of events",
-    "intentseg.ingest:ingest":
-        "the ingest entry point, being changed for access logs and idtype while issue 11 closes (ingest owner)",
-}
-#: Import cycles left to their owners, each with why it exists and how it would go. Both are imports
-#: inside functions (so nothing fails at import time), and the entry goes when the cycle does.
-CYCLES_ALLOWED: dict[frozenset[str], str] = {
-    frozenset({"intentseg.schema", "intentseg.presets.compile"}):
-        "schema._is_name calls presets.compile.is_column_name, which lives beside the expression checks that "
-        "need schema.SOURCES; moving is_column_name into schema.py ends it (presets/schema owners)",
-    frozenset({"intentseg.model.segmenter", "intentseg.model.persist"}):
-        "Segmenter.save/load delegate to persist, whose from_dict builds a Segmenter; within one package, "
-        "a model reader that returns the estimator (model owners)",
-}
 
 
 def _module_name(path: Path) -> str:
@@ -142,14 +121,7 @@ def test_the_cycle_finder_finds_cycles():
 
 
 def test_no_import_cycles():
-    cycles = [frozenset(c) for c in _cycles(_graph())]
-    assert [sorted(c) for c in cycles if c not in CYCLES_ALLOWED] == []
-
-
-@pytest.mark.parametrize("cycle", sorted(CYCLES_ALLOWED, key=sorted), ids=lambda c: "+".join(sorted(c)))
-def test_allowed_cycles_still_exist(cycle):
-    """An allowed cycle is removed from the list once it is gone (the list never hides a fixed one)."""
-    assert cycle in [frozenset(c) for c in _cycles(_graph())]
+    assert _cycles(_graph()) == []
 
 
 def test_warehouse_imports_no_domain_module():
@@ -179,11 +151,4 @@ def _long_functions() -> dict[str, int]:
 
 
 def test_no_long_functions_in_the_core():
-    long = _long_functions()
-    assert {f: n for f, n in long.items() if f not in LONG_FUNCTIONS_ALLOWED} == {}
-
-
-@pytest.mark.parametrize("function", sorted(LONG_FUNCTIONS_ALLOWED))
-def test_allowed_long_functions_are_still_long(function):
-    """An allow-list entry goes when its function is split (the list never hides a fixed one)."""
-    assert function in _long_functions()
+    assert _long_functions() == {}

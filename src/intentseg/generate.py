@@ -477,98 +477,50 @@ def _sorted_order(user: np.ndarray, ts: np.ndarray) -> np.ndarray:
     return np.argsort(user.astype(np.int64) << 32 | ts, kind="stable")
 
 
+@dataclass
+class _Draw:
+    """One block's random stream and its personas, shared by the steps of :func:`_generate_block`.
+
+    The steps draw from ``rng`` in a fixed order (users, sessions, clicks, searches, articles): the same
+    seed gives the same events.
+    """
+
+    rng: np.random.Generator
+    specs: tuple[Persona, ...]
+    voc: _Vocabs
+
+    def col(self, attr: str) -> np.ndarray:
+        return _col_of(attr, self.specs)
+
+    def cumprobs(self, attr: str, upto: int | None = None) -> np.ndarray:
+        return _cumprobs_of(attr, upto, self.specs)
+
+
+@dataclass
+class _Sessions:
+    start: np.ndarray  # seconds into the window, ascending per user
+    first: np.ndarray  # index of each user's first session
+    count: np.ndarray  # sessions per user
+    device: np.ndarray
+    ref_idx: np.ndarray
+    ref_null: np.ndarray
+
+
 def _generate_block(
     block: int, n: int, *, seed: int, days: int, end_us: int, mix_cum: np.ndarray, first_user_id: int,
     population: Population | None = None,
 ) -> dict[str, pa.Table]:
     """Events for users ``first_user_id + block * BLOCK_USERS + [0, n)`` as Arrow tables."""
     pop = population or Population()
-    specs = pop.specs
-
-    def col(attr: str) -> np.ndarray:
-        return _col_of(attr, specs)
-
-    def cumprobs(attr: str, upto: int | None = None) -> np.ndarray:
-        return _cumprobs_of(attr, upto, specs)
-
-    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(block,)))
-    voc = _vocabs()
-    window_s = days * 86_400
+    d = _Draw(np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(block,))), pop.specs, _vocabs())
     user_ids = first_user_id + block * BLOCK_USERS + np.arange(n, dtype=np.int64)
+    persona, activity, n_clicks, n_search, n_article, n_sess = _draw_users(d, n, mix_cum, pop, seed, block)
+    sess = _draw_sessions(d, n, persona, n_sess, days)
+    c_user, c_sess, c_ts, dwell, page, span = _draw_clicks(d, n, persona, n_clicks, sess, pop)
+    s_user, s_ts, query = _draw_searches(d, n, persona, n_search, sess, span)
+    a_user, a_ts, article, a_dwell = _draw_articles(d, n, persona, n_article, sess, span, pop)
 
-    # Users: persona, activity, which sources they use, how much.
-    persona = np.searchsorted(mix_cum, rng.random(n), side="right").clip(max=len(specs) - 1)
-    activity = rng.lognormal(0.0, col("activity_sigma")[persona])
-    if pop.bot_share > 0:  # heavy users far outside their persona, from their own stream (default output kept)
-        bots = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(block, 1))).random(n) < pop.bot_share
-        activity[bots] *= pop.bot_factor
-    has = np.stack([rng.random(n) < col(a)[persona] for a in ("p_clicks", "p_searches", "p_articles")], axis=1)
-    none = ~has.any(axis=1)  # everyone is a user of at least one source
-    has[none, rng.choice(3, int(none.sum()), p=[0.6, 0.25, 0.15])] = True
-
-    n_clicks = 1 + _counts(rng, np.maximum(col("clicks_mean")[persona] * activity - 1, 0.05))
-    cap = np.array([p.clicks_max or np.iinfo(np.int64).max for p in specs], dtype=np.int64)
-    n_clicks = np.minimum(n_clicks, cap[persona]) * has[:, 0]
-    n_search = (1 + _counts(rng, np.maximum(col("searches_mean")[persona] * activity - 1, 0.05))) * has[:, 1]
-    n_article = (1 + _counts(rng, np.maximum(col("articles_mean")[persona] * activity - 1, 0.05))) * has[:, 2]
-    n_sess = 1 + _counts(rng, (col("sessions_mean")[persona] - 1) * activity**0.7)
-
-    # Sessions: a start (day + diurnal hour), an entry referrer and a device, sorted in time per user.
-    sess_user = np.repeat(np.arange(n), n_sess)
-    n_s = sess_user.size
-    hour = np.searchsorted(_HOUR_CUM, rng.random(n_s), side="right").clip(max=23)
-    start = rng.integers(0, days, n_s) * 86_400 + hour * 3_600 + rng.integers(0, 3_600, n_s)
-    order = _sorted_order(sess_user, start)
-    start = start[order]
-    first_sess = np.cumsum(n_sess) - n_sess
-    sess_persona = persona[sess_user]
-    # A user's main device is a desktop, phone or tablet; odd devices (a smart TV, a console) and
-    # other usual ones turn up in the remaining sessions.
-    main_device = _categorical(rng, cumprobs("devices", upto=3), persona)
-    device = np.where(rng.random(n_s) < 0.75, main_device[sess_user],
-                      _categorical(rng, cumprobs("devices"), sess_persona))
-    other_device = 3 + rng.integers(0, len(_OTHER_DEVICES), n_s)
-    device = np.where(device == 3, other_device, device)
-    ref_class = _categorical(rng, cumprobs("referrers"), sess_persona)
-    ref_idx = voc.referrers.pick(rng, ref_class, 2.0)
-    ref_null = ref_class == REFERRER_CLASSES.index("direct")
-
-    # Clicks: each in a random session of its user, one after another (dwell + a short think time).
-    c_user = np.repeat(np.arange(n), n_clicks)
-    c_sess = first_sess[c_user] + np.floor(rng.random(c_user.size) * n_sess[c_user]).astype(np.int64)
-    c_sess.sort()  # users are contiguous and their sessions ascend, so this keeps users grouped
-    c_persona = persona[c_user]
-    dwell = _durations(rng, col("click_dwell_s")[c_persona], outlier_share=pop.outlier_share)
-    step = dwell + rng.geometric(0.08, c_user.size)
-    cum = np.cumsum(step)
-    new_sess = np.r_[True, c_sess[1:] != c_sess[:-1]]
-    base = np.maximum.accumulate(np.where(new_sess, cum - step, 0))
-    c_ts = start[c_sess] + (cum - step - base)
-    span = np.bincount(c_sess, weights=step, minlength=n_s)
-    kind = _categorical(rng, cumprobs("pages"), c_persona)
-    page = voc.pages.pick(rng, kind, col("page_skew")[c_persona])
-
-    # Searches and article reads happen somewhere inside one of the user's sessions.
-    s_user = np.repeat(np.arange(n), n_search)
-    s_sess = first_sess[s_user] + np.floor(rng.random(s_user.size) * n_sess[s_user]).astype(np.int64)
-    s_ts = start[s_sess] + np.floor(rng.random(s_user.size) * (span[s_sess] + 120)).astype(np.int64)
-    intent = _categorical(rng, cumprobs("intents"), persona[s_user])
-    query = voc.queries.pick(rng, intent, 2.5)
-    repeat = np.r_[False, (rng.random(s_user.size - 1) < 0.15) & (s_user[1:] == s_user[:-1])] if s_user.size else \
-        np.zeros(0, bool)
-    query[repeat] = query[np.flatnonzero(repeat) - 1]  # users search the same thing again
-
-    a_user = np.repeat(np.arange(n), n_article)
-    a_sess = first_sess[a_user] + np.floor(rng.random(a_user.size) * n_sess[a_user]).astype(np.int64)
-    a_ts = start[a_sess] + np.floor(rng.random(a_user.size) * (span[a_sess] + 300)).astype(np.int64)
-    a_persona = persona[a_user]
-    review = rng.random(a_user.size) < col("review_share")[a_persona]
-    n_plain = 3 * N_ARTICLES // 4
-    readers = np.array([p.name == "readers" for p in specs])
-    plain_id = np.floor(n_plain * rng.random(a_user.size) ** np.where(readers[a_persona], 1.5, 3.0))
-    review_id = n_plain + np.floor((N_ARTICLES - n_plain) * rng.random(a_user.size) ** 2.0)
-    article = FIRST_ARTICLE_ID + np.where(review, review_id, plain_id).astype(np.int64)
-    a_dwell = _durations(rng, col("article_dwell_s")[a_persona], sigma=0.8, outlier_share=pop.outlier_share)
+    window_s = days * 86_400
 
     def ts_array(ts: np.ndarray) -> pa.Array:
         # A session that starts late on the last day may run past the window end: stop it there.
@@ -579,31 +531,128 @@ def _generate_block(
     clicks = pa.table({
         "user_id": user_ids[c_user[o]],
         "timestamp": ts_array(c_ts[o]),
-        "url": voc.pages.values.take(page[o]),
-        "referrer": voc.referrers.values.take(pa.array(ref_idx[c_sess[o]], mask=ref_null[c_sess[o]])),
-        "device": voc.devices.take(device[c_sess[o]]),
+        "url": d.voc.pages.values.take(page[o]),
+        "referrer": d.voc.referrers.values.take(pa.array(sess.ref_idx[c_sess[o]], mask=sess.ref_null[c_sess[o]])),
+        "device": d.voc.devices.take(sess.device[c_sess[o]]),
         "time_spent": dwell[o],
     }, schema=SCHEMAS["clickstream"])
     o = _sorted_order(s_user, s_ts)
     searches = pa.table({
-        "user_id": user_ids[s_user[o]],
-        "timestamp": ts_array(s_ts[o]),
-        "query": voc.queries.values.take(query[o]),
+        "user_id": user_ids[s_user[o]], "timestamp": ts_array(s_ts[o]), "query": d.voc.queries.values.take(query[o]),
     }, schema=SCHEMAS["search_queries"])
     o = _sorted_order(a_user, a_ts)
     articles = pa.table({
-        "user_id": user_ids[a_user[o]],
-        "timestamp": ts_array(a_ts[o]),
-        "article_id": article[o],
+        "user_id": user_ids[a_user[o]], "timestamp": ts_array(a_ts[o]), "article_id": article[o],
         "time_spent": a_dwell[o],
     }, schema=SCHEMAS["article_views"])
     truth = pa.table({
         "user_id": user_ids,
-        "persona": pa.array([p.name for p in specs]).take(persona),
+        "persona": pa.array([p.name for p in d.specs]).take(persona),
         "persona_id": persona.astype(np.int64),
-        "true_engagement": col("engagement")[persona] * activity,
+        "true_engagement": d.col("engagement")[persona] * activity,
     }, schema=SCHEMAS["ground_truth"])
     return {"clickstream": clicks, "search_queries": searches, "article_views": articles, "ground_truth": truth}
+
+
+def _draw_users(d: _Draw, n: int, mix_cum: np.ndarray, pop: Population, seed: int, block: int) -> tuple[np.ndarray, ...]:
+    """Users: persona, activity, which sources they use, how much (events per source, sessions)."""
+    rng, col = d.rng, d.col
+    persona = np.searchsorted(mix_cum, rng.random(n), side="right").clip(max=len(d.specs) - 1)
+    activity = rng.lognormal(0.0, col("activity_sigma")[persona])
+    if pop.bot_share > 0:  # heavy users far outside their persona, from their own stream (default output kept)
+        bots = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(block, 1))).random(n) < pop.bot_share
+        activity[bots] *= pop.bot_factor
+    has = np.stack([rng.random(n) < col(a)[persona] for a in ("p_clicks", "p_searches", "p_articles")], axis=1)
+    none = ~has.any(axis=1)  # everyone is a user of at least one source
+    has[none, rng.choice(3, int(none.sum()), p=[0.6, 0.25, 0.15])] = True
+
+    n_clicks = 1 + _counts(rng, np.maximum(col("clicks_mean")[persona] * activity - 1, 0.05))
+    cap = np.array([p.clicks_max or np.iinfo(np.int64).max for p in d.specs], dtype=np.int64)
+    n_clicks = np.minimum(n_clicks, cap[persona]) * has[:, 0]
+    n_search = (1 + _counts(rng, np.maximum(col("searches_mean")[persona] * activity - 1, 0.05))) * has[:, 1]
+    n_article = (1 + _counts(rng, np.maximum(col("articles_mean")[persona] * activity - 1, 0.05))) * has[:, 2]
+    n_sess = 1 + _counts(rng, (col("sessions_mean")[persona] - 1) * activity**0.7)
+    return persona, activity, n_clicks, n_search, n_article, n_sess
+
+
+def _draw_sessions(d: _Draw, n: int, persona: np.ndarray, n_sess: np.ndarray, days: int) -> _Sessions:
+    """Sessions: a start (day + diurnal hour), an entry referrer and a device, sorted in time per user."""
+    rng = d.rng
+    sess_user = np.repeat(np.arange(n), n_sess)
+    n_s = sess_user.size
+    hour = np.searchsorted(_HOUR_CUM, rng.random(n_s), side="right").clip(max=23)
+    start = rng.integers(0, days, n_s) * 86_400 + hour * 3_600 + rng.integers(0, 3_600, n_s)
+    order = _sorted_order(sess_user, start)
+    start = start[order]
+    first_sess = np.cumsum(n_sess) - n_sess
+    sess_persona = persona[sess_user]
+    # A user's main device is a desktop, phone or tablet; odd devices (a smart TV, a console) and
+    # other usual ones turn up in the remaining sessions.
+    main_device = _categorical(rng, d.cumprobs("devices", upto=3), persona)
+    device = np.where(rng.random(n_s) < 0.75, main_device[sess_user],
+                      _categorical(rng, d.cumprobs("devices"), sess_persona))
+    other_device = 3 + rng.integers(0, len(_OTHER_DEVICES), n_s)
+    device = np.where(device == 3, other_device, device)
+    ref_class = _categorical(rng, d.cumprobs("referrers"), sess_persona)
+    ref_idx = d.voc.referrers.pick(rng, ref_class, 2.0)
+    ref_null = ref_class == REFERRER_CLASSES.index("direct")
+    return _Sessions(start, first_sess, n_sess, device, ref_idx, ref_null)
+
+
+def _in_session(d: _Draw, n: int, per_user: np.ndarray, sess: _Sessions) -> tuple[np.ndarray, np.ndarray]:
+    """Each event's user and a random session of that user."""
+    user = np.repeat(np.arange(n), per_user)
+    return user, sess.first[user] + np.floor(d.rng.random(user.size) * sess.count[user]).astype(np.int64)
+
+
+def _draw_clicks(d: _Draw, n: int, persona: np.ndarray, n_clicks: np.ndarray, sess: _Sessions,
+                 pop: Population) -> tuple[np.ndarray, ...]:
+    """Clicks: each in a random session of its user, one after another (dwell + a short think time)."""
+    rng = d.rng
+    c_user, c_sess = _in_session(d, n, n_clicks, sess)
+    c_sess.sort()  # users are contiguous and their sessions ascend, so this keeps users grouped
+    c_persona = persona[c_user]
+    dwell = _durations(rng, d.col("click_dwell_s")[c_persona], outlier_share=pop.outlier_share)
+    step = dwell + rng.geometric(0.08, c_user.size)
+    cum = np.cumsum(step)
+    new_sess = np.r_[True, c_sess[1:] != c_sess[:-1]]
+    base = np.maximum.accumulate(np.where(new_sess, cum - step, 0))
+    c_ts = sess.start[c_sess] + (cum - step - base)
+    span = np.bincount(c_sess, weights=step, minlength=sess.start.size)
+    kind = _categorical(rng, d.cumprobs("pages"), c_persona)
+    page = d.voc.pages.pick(rng, kind, d.col("page_skew")[c_persona])
+    return c_user, c_sess, c_ts, dwell, page, span
+
+
+def _draw_searches(d: _Draw, n: int, persona: np.ndarray, n_search: np.ndarray, sess: _Sessions,
+                   span: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Searches happen somewhere inside one of the user's sessions; some repeat the previous query."""
+    rng = d.rng
+    s_user, s_sess = _in_session(d, n, n_search, sess)
+    s_ts = sess.start[s_sess] + np.floor(rng.random(s_user.size) * (span[s_sess] + 120)).astype(np.int64)
+    intent = _categorical(rng, d.cumprobs("intents"), persona[s_user])
+    query = d.voc.queries.pick(rng, intent, 2.5)
+    repeat = np.r_[False, (rng.random(s_user.size - 1) < 0.15) & (s_user[1:] == s_user[:-1])] if s_user.size else \
+        np.zeros(0, bool)
+    query[repeat] = query[np.flatnonzero(repeat) - 1]  # users search the same thing again
+    return s_user, s_ts, query
+
+
+def _draw_articles(d: _Draw, n: int, persona: np.ndarray, n_article: np.ndarray, sess: _Sessions,
+                   span: np.ndarray, pop: Population) -> tuple[np.ndarray, ...]:
+    """Article reads inside one of the user's sessions: popular plain articles, or reviews."""
+    rng = d.rng
+    a_user, a_sess = _in_session(d, n, n_article, sess)
+    a_ts = sess.start[a_sess] + np.floor(rng.random(a_user.size) * (span[a_sess] + 300)).astype(np.int64)
+    a_persona = persona[a_user]
+    review = rng.random(a_user.size) < d.col("review_share")[a_persona]
+    n_plain = 3 * N_ARTICLES // 4
+    readers = np.array([p.name == "readers" for p in d.specs])
+    plain_id = np.floor(n_plain * rng.random(a_user.size) ** np.where(readers[a_persona], 1.5, 3.0))
+    review_id = n_plain + np.floor((N_ARTICLES - n_plain) * rng.random(a_user.size) ** 2.0)
+    article = FIRST_ARTICLE_ID + np.where(review, review_id, plain_id).astype(np.int64)
+    a_dwell = _durations(rng, d.col("article_dwell_s")[a_persona], sigma=0.8, outlier_share=pop.outlier_share)
+    return a_user, a_ts, article, a_dwell
 
 
 # ---------------------------------------------------------------- public API

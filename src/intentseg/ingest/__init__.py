@@ -78,12 +78,7 @@ def ingest(
     logs = _read_logs(planned, settings)
 
     if rules_src.user_id_type == "int" and not logs:
-        for f in planned:  # before anything is created: a file of text ids needs another setting
-            head = next(iter_batches(f.path, f.format, 10_000), None)
-            if head is not None:
-                check_id_type(check(head, get_source(f.source), f.columns, Rules(rules_src.time_spent_cap_s, "int")),
-                              str(f.path), hint='Set user_id_type = "auto" under [ingest] in intentseg.toml '
-                              "(or INTENTSEG_INGEST__USER_ID_TYPE=auto): text ids then load as text.")
+        _check_int_ids(planned, rules_src.time_spent_cap_s)  # before anything is created
 
     wh = connect(warehouse if warehouse is not None else settings.warehouse)
     try:
@@ -92,12 +87,7 @@ def ingest(
                                     lambda f: _head(f, rules_src.time_spent_cap_s)) if planned else {}
         if planned:
             ensure_ledger(wh)
-        targets: dict[str, Target] = {}
-        for f in planned:
-            if f.source not in targets:
-                targets[f.source] = Target.prepare(wh, get_source(f.source), settings.mapping(f.source), id_types[f.source])
-                report.sources[f.source] = SourceCounts(f.source, targets[f.source].table)
-            targets[f.source].check_file_columns(f.columns, str(f.path))
+        targets = _prepare_targets(wh, settings, planned, id_types, report)
         for f in planned:
             rules = Rules(rules_src.time_spent_cap_s, id_types[f.source])
             log = logs.get(f.path)
@@ -105,20 +95,35 @@ def ingest(
                        else iter_batches(f.path, f.format, rules_src.batch_rows))
             result = _load_file(wh, f, targets[f.source], rules, batches, log)
             report.files.append(result)
-            counts = report.sources[f.source]
-            counts.rows_read += result.rows_read
-            counts.accepted += result.accepted
-            counts.already_loaded += result.already_loaded
-            for why, n in result.excluded.items():
-                counts.excluded[why] = counts.excluded.get(why, 0) + n
-            for why, n in result.quarantined.items():
-                counts.quarantined[why] = counts.quarantined.get(why, 0) + n
+            report.sources[f.source].add(result)
         report.files.extend(skipped)
     finally:
         if wh is not warehouse:
             wh.close()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _check_int_ids(planned: list[PlannedFile], cap_s: float) -> None:
+    """With integer ids configured, a file whose first rows hold text ids stops the ingest with the fix."""
+    for f in planned:
+        head = next(iter_batches(f.path, f.format, 10_000), None)
+        if head is not None:
+            check_id_type(check(head, get_source(f.source), f.columns, Rules(cap_s, "int")),
+                          str(f.path), hint='Set user_id_type = "auto" under [ingest] in intentseg.toml '
+                          "(or INTENTSEG_INGEST__USER_ID_TYPE=auto): text ids then load as text.")
+
+
+def _prepare_targets(wh: Warehouse, settings: Settings, planned: list[PlannedFile], id_types: dict[str, str],
+                     report: IngestReport) -> dict[str, Target]:
+    """One prepared target table per source, each file's columns checked against it before any load."""
+    targets: dict[str, Target] = {}
+    for f in planned:
+        if f.source not in targets:
+            targets[f.source] = Target.prepare(wh, get_source(f.source), settings.mapping(f.source), id_types[f.source])
+            report.sources[f.source] = SourceCounts(f.source, targets[f.source].table)
+        targets[f.source].check_file_columns(f.columns, str(f.path))
+    return targets
 
 
 def _ingest_settings(base: IngestSettings, cap: float | None, id_type: str | None, batch: int | None) -> IngestSettings:

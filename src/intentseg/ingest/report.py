@@ -46,6 +46,16 @@ class SourceCounts:
     def excluded_rows(self) -> int:
         return sum(self.excluded.values())
 
+    def add(self, result: FileResult) -> None:
+        """Count one loaded file's rows into these totals."""
+        self.rows_read += result.rows_read
+        self.accepted += result.accepted
+        self.already_loaded += result.already_loaded
+        for why, n in result.excluded.items():
+            self.excluded[why] = self.excluded.get(why, 0) + n
+        for why, n in result.quarantined.items():
+            self.quarantined[why] = self.quarantined.get(why, 0) + n
+
 
 @dataclass
 class IngestReport:
