@@ -91,3 +91,10 @@ def run_app(argv: list[str]) -> None:
         console.print_exception(max_frames=3)
         console.print("[bold red]Internal error[/] (a bug in intentseg). Rerun with --debug and report it.", markup=True)
         sys.exit(1)
+
+
+def k_line(selection: dict) -> str:
+    """How k was chosen, in one line: the rule's own words (which name k), or ``k = N (given)``."""
+    rule = str(selection.get("rule") or "")
+    k = selection.get("k")
+    return rule if rule.startswith(f"k = {k}") else f"k = {k} ({rule})"

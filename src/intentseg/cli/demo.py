@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from .app import app, check_writable, out, print_json
+from .app import app, check_writable, k_line, out, print_json
 from .pipeline import _progress, segments_table
 
 
@@ -30,5 +30,5 @@ def demo_cmd(
     n_events = result.ingest.accepted
     out.print(f"Loaded {n_events:,} events of {users:,} generated users into {result.warehouse}")
     out.print(segments_table(r.segments, f"{r.k} segments (run {r.run_id})"))
-    out.print(f"k = {r.k}: {r.model.selection_.get('rule')}")
+    out.print(k_line(r.model.selection_))
     out.print(f"Report: {r.report_path.resolve() if r.report_path else '(none)'}")

@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from ..config import K_RULE, k_option, load_settings
-from .app import PRESET, app, check_writable, console, out, print_json
+from .app import PRESET, app, check_writable, console, k_line, out, print_json
 
 if TYPE_CHECKING:
     from ..config import Settings
@@ -115,7 +115,7 @@ def run_cmd(
         out.print(f"Fitted on a sample of {result.metrics['profiles_from_sample']:,} users (profiles describe it); "
                   "every user scored inside the warehouse.")
     sil = result.metrics.get("silhouette")
-    out.print(f"k = {result.k} ({result.model.selection_.get('rule')})" + (f", silhouette {sil:.3f}" if sil is not None else ""))
+    out.print(k_line(result.model.selection_) + (f"; silhouette {sil:.3f}" if sil is not None else ""))
     if result.stability:
         out.print(f"Kept ids and names of run {result.previous_run_id or 'given model'}; "
                   f"{result.stability.get('changed_share', 0):.1%} of users changed segment.")

@@ -9,7 +9,7 @@ import typer
 from ..config import K_RULE, k_option, load_settings
 from ..errors import InputError
 from ..warehouse import connect
-from .app import PRESET, app, check_writable, console, out, print_json
+from .app import PRESET, app, check_writable, console, k_line, out, print_json
 
 
 def _parse_range(text: str | None) -> list[int] | None:
@@ -50,7 +50,7 @@ def segment_command(
     console.print(f"Features: {fit.features_from} in {fit.warehouse}; {fit.n_users:,} users.", highlight=False)
     sel = fit.model.selection_
     if len(sel["scores"]) > 1:
-        out.print(f"k = {sel['k']} ({sel['rule']}):")
+        out.print(k_line(sel) + ":")
         for r in sel["scores"]:
             out.print(f"  k={r['k']:<3} silhouette {r['silhouette']:.3f}  Calinski-Harabasz {r['calinski_harabasz']:,.0f}"
                       f"  Davies-Bouldin {r['davies_bouldin']:.3f}")
