@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 import uuid
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -97,7 +98,11 @@ class MemoryStore:
 class FolderStore(MemoryStore):
     """One Parquet folder per table: ``<output>/<name>`` is a symbolic link to a complete version folder
     ``<output>/.versions/<name>/<id>/``; a replace writes a new version, then renames a fresh link over the
-    old one (atomic on POSIX). The previous version is kept for readers still listing its files."""
+    old one (atomic on POSIX). A replaced version is kept for ``retired_grace_s`` after it stops being
+    current (and the previous one always), so a reader still reading its files is not cut off."""
+
+    #: how long a replaced version stays on disk for readers that listed its files before the swap
+    retired_grace_s: float = 300.0
 
     def __init__(self, wh: SparkWarehouse, output: Path) -> None:
         super().__init__(wh)
@@ -149,8 +154,10 @@ class FolderStore(MemoryStore):
         os.replace(tmp, self.output / name)  # one atomic rename of a fresh link
         self.wh._view(name, self._read(version))
         if old is not None:
+            os.utime(old)  # its mtime now says when it was retired
+            retired_before = time.time() - self.retired_grace_s
             for folder in (self.output / ".versions" / name).glob("*"):
-                if folder not in (version, old):
+                if folder not in (version, old) and folder.stat().st_mtime < retired_before:
                     shutil.rmtree(folder, ignore_errors=True)
 
     def _read(self, folder: Path) -> Any:
