@@ -1,4 +1,4 @@
-"""Spark reads MariaDB tables over JDBC, builds features, and writes them back with an atomic swap."""
+"""Spark reads MariaDB and PostgreSQL tables over JDBC, builds features, and writes them back with an atomic swap."""
 
 from __future__ import annotations
 
@@ -15,16 +15,18 @@ from ..features.test_features import assert_same
 pytestmark = [pytest.mark.spark, pytest.mark.db]
 
 
-def test_jdbc_round_trip_on_mariadb(spark, tmp_path):
-    with isolated_url("mysql", tmp_path) as url:
+@pytest.mark.parametrize("engine", ["mysql", "postgres"])
+def test_jdbc_round_trip(spark, tmp_path, engine):
+    with isolated_url(engine, tmp_path) as url:  # a database (MariaDB) or ?schema= (PostgreSQL) of its own
         db = connect(url)
         for name, df in frames().items():
             db.write_table(name, df)
-        expected = build_features(db)  # MariaDB's own numbers
+        expected = build_features(db)  # the database's own numbers
 
         sw = SparkWarehouse.from_session(spark, jdbc=url)
         try:
-            run = write_features(sw)  # staging table over JDBC, then RENAME TABLE
+            assert sw.store is sw.database  # no output=: the database is the store
+            run = write_features(sw)  # a staging table over JDBC, then the database adapter's swap
             assert run.users == len(expected)
             assert_same(read_features(db, "user_features"), expected)
             write_features(sw)  # again: replaces the table, leaves no staging table behind
