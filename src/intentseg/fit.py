@@ -42,11 +42,12 @@ class SegmentFit:
                 "model_out": str(self.model_out) if self.model_out else None}
 
 
-def segmenter_for(settings: Settings) -> Segmenter:
-    """An unfitted segmenter configured by ``settings.segment`` (k, k range, features, scaling, seed)."""
+def segmenter_for(settings: Settings, features: list[str] | None = None) -> Segmenter:
+    """An unfitted segmenter configured by ``settings.segment`` (k, k range, features, scaling, seed);
+    ``features`` replaces the configured feature list (a refit keeping the previous model's)."""
     s = settings.segment
-    return Segmenter(n_segments=s.k, k_range=s.k_range, features=s.features, scaling=s.scaling,
-                     n_init=s.n_init, random_state=s.random_state)
+    return Segmenter(n_segments=s.k, k_range=s.k_range, features=s.features if features is None else features,
+                     scaling=s.scaling, n_init=s.n_init, random_state=s.random_state)
 
 
 def fit_segments(warehouse: Warehouse, settings: Settings, *, model_out: str | Path | None = None) -> SegmentFit:

@@ -39,6 +39,7 @@ from sqlglot import exp
 from .config import Settings, SourceSettings, load_settings, with_overrides
 from .errors import InputError, IntentsegError, NoUsersError
 from .features import FEATURE_COLUMNS, read_features, write_features
+from .fit import segmenter_for
 from .model import Segmenter
 from .model.persist import to_dict
 from .model.results import assignments_of, chosen_metrics, count_sizes, profile_rows, segment_summaries
@@ -327,9 +328,7 @@ def _segmenter(r: _Run) -> None:
         if chosen != kept:
             prev, r.previous_run_id = None, None
     r.prev = prev
-    s = r.settings.segment
-    r.model = Segmenter(n_segments=s.k, k_range=tuple(s.k_range), features=chosen, scaling=s.scaling,
-                        n_init=s.n_init, random_state=s.random_state)
+    r.model = segmenter_for(r.settings, chosen)
 
 
 def _fit(r: _Run) -> None:
