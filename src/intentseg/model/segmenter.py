@@ -76,6 +76,22 @@ class Segmenter(ClusterMixin, TransformerMixin, BaseEstimator):
         As in scikit-learn; ``metadata_`` records when and with what the model was trained.
     """
 
+    # Learned state, declared for type checkers only (no class-level values: fit sets every one of them).
+    labels_: np.ndarray
+    cluster_centers_: np.ndarray
+    segment_names_: list[str]
+    profiles_: list[dict[str, Any]]
+    selection_: dict[str, Any]
+    engagement_: np.ndarray
+    stability_: dict[str, Any] | None
+    feature_names_: list[str]
+    feature_names_in_: np.ndarray
+    transform_: FeatureTransform
+    n_features_in_: int
+    inertia_: float
+    n_iter_: int
+    metadata_: dict[str, Any]
+
     def __init__(
         self,
         n_segments: int | str = "auto",
