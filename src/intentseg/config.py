@@ -88,6 +88,35 @@ class FeatureSettings(_Section):
     output_table: str = Field("user_features", min_length=1, max_length=63, description="table name, 1 to 63 characters")
 
 
+class SectionRule(_Section):
+    """One content-section rule: a URL path prefix or a regular expression -> the section's label."""
+
+    prefix: str | None = Field(None, min_length=1, description="path prefix, e.g. /sport (compared as text)")
+    regex: str | None = Field(None, min_length=1, description="regular expression on the URL path (keep it simple: "
+                              "MariaDB, PostgreSQL, DuckDB and Spark each run their own regex engine)")
+    section: str = Field(min_length=1, max_length=200, description="the section's label, e.g. sports")
+
+    @model_validator(mode="after")
+    def _one_test(self) -> "SectionRule":
+        if (self.prefix is None) == (self.regex is None):
+            raise ValueError("give a section rule exactly one of prefix or regex")
+        return self
+
+
+class InterestSettings(_Section):
+    """Content interests: per-user shares of content sections (docs/features.md, docs/adr/0009)."""
+
+    enabled: bool = Field(True, description="false: no interest columns")
+    top_n: int = Field(8, ge=1, le=30, description="sections kept per source (by views); the rest is 'other'")
+    pages: bool = Field(True, description="sections from the clickstream URL path")
+    rules: list[SectionRule] = Field(
+        default_factory=list, description="URL path rules tried in order before the first path segment"
+    )
+    article_table: str | None = Field(None, description="article metadata table: one row per (article, category)")
+    article_id_column: str = Field("article_id", min_length=1, description="its article id column")
+    category_column: str = Field("category", min_length=1, description="its category column")
+
+
 #: The one range of k (number of segments) for settings, flags and the API: below 2 there is nothing to
 #: compare; above 20 segments are too many to name, profile and act on.
 K_MIN, K_MAX = 2, 20
@@ -116,7 +145,10 @@ def k_option(text: str | None, flag: str = "--k") -> int | str | None:
 class SegmentSettings(_Section):
     k: int | Literal["auto"] = Field("auto", description=f"number of segments: {K_RULE}")
     k_range: tuple[int, int] = Field((2, 10), description=f"k scanned by 'auto': [low, high] within {K_MIN}..{K_MAX}")
-    features: list[str] | None = None
+    features: list[str] | str | None = Field(
+        None, description="model features: named sets (engagement, intent, interests, or joined by '+', e.g. "
+        "engagement+interests) or a list of columns; default: engagement"
+    )
     random_state: int = 0
     n_init: int = Field(10, ge=1)
     scaling: Literal["robust", "standard"] = "standard"
@@ -130,6 +162,15 @@ class SegmentSettings(_Section):
     @classmethod
     def _k_in_range(cls, v: Any) -> Any:
         return parse_k(v)
+
+    @field_validator("features")
+    @classmethod
+    def _known_sets(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            from .model.transform import feature_set_names  # only when a named set is asked for
+
+            return "+".join(feature_set_names(v))
+        return v
 
     @model_validator(mode="after")
     def _range(self) -> "SegmentSettings":
@@ -152,6 +193,28 @@ class OutputSettings(_Section):
     query_intents: str = _table_name("query_intents")
 
 
+class ApiKeySettings(_Section):
+    """One API key of ``intentseg serve``: its SHA-256 (``intentseg api-key`` prints both), never the key."""
+
+    name: str = Field(min_length=1, max_length=64, description="who holds the key (shown in logs and metrics)")
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="hex SHA-256 of the key (intentseg api-key)")
+    scopes: list[Literal["read", "score"]] = Field(["read"], description="read: lookups, segments, runs; score: POST /v1/score")
+
+
+class ServeSettings(_Section):
+    """The HTTP API (``intentseg serve``, docs/serve.md)."""
+
+    api_keys: list[ApiKeySettings] = Field(default_factory=list, description="keys allowed in (none: every /v1 route answers 401)")
+    rate_per_s: float = Field(200, gt=0, description="requests per second per API key (token bucket)")
+    burst: int = Field(400, ge=1, description="requests a key may send at once above its rate")
+    max_body_bytes: int = Field(1_000_000, ge=1024, description="larger request bodies get 413")
+    max_batch: int = Field(1000, ge=1, description="users per POST /v1/score (more: 413)")
+    max_inflight: int = Field(256, ge=1, description="requests in progress above which new ones get 503")
+    score_concurrency: int = Field(2, ge=1, description="scoring requests computed at once (more wait, then 503)")
+    poll_interval_s: float = Field(5, gt=0, description="how often segment_runs is checked for a newer run")
+    cors_origins: list[str] = Field(default_factory=list, description="origins allowed by CORS (none: CORS off)")
+
+
 class Settings(_Section):
     warehouse: str = DEFAULT_WAREHOUSE
     preset: str | None = Field(None, description="read the sources from an event schema: " + ", ".join(PRESETS))
@@ -159,8 +222,10 @@ class Settings(_Section):
     sources: dict[str, SourceSettings] = Field(default_factory=dict)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     features: FeatureSettings = Field(default_factory=FeatureSettings)
+    interests: InterestSettings = Field(default_factory=InterestSettings)
     segment: SegmentSettings = Field(default_factory=SegmentSettings)
     output: OutputSettings = Field(default_factory=OutputSettings)
+    serve: ServeSettings = Field(default_factory=ServeSettings)
 
     @field_validator("sources")
     @classmethod

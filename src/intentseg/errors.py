@@ -74,3 +74,36 @@ class RunInProgress(IntentsegError):
     """Another intentseg run (or assign) holds the warehouse's run lock: one run at a time per warehouse."""
 
     exit_code = 5
+
+
+# -- conditions of the HTTP API (intentseg serve): problems.py maps each class to its HTTP status ------------
+
+
+class NotFound(InputError):
+    """A user, run or segment asked for does not exist."""
+
+
+class Unauthenticated(InputError):
+    """A request to the HTTP API without a valid API key."""
+
+
+class Forbidden(Unauthenticated):
+    """A valid API key that lacks the scope a route needs."""
+
+
+class TooLarge(InputError):
+    """A request body or batch above the configured limit."""
+
+
+class RateLimited(InputError):
+    """An API key sent more requests than its rate allows; ``retry_after_s`` says when to try again."""
+
+    def __init__(self, message: str, *, hint: str | None = None, retry_after_s: float = 1.0) -> None:
+        super().__init__(message, hint=hint)
+        self.retry_after_s = retry_after_s
+
+
+class Unavailable(IntentsegError):
+    """The HTTP API cannot answer now (overloaded, or no model loaded yet): retry later."""
+
+    exit_code = 3
