@@ -191,6 +191,8 @@ class OutputSettings(_Section):
     segment_runs: str = _table_name("segment_runs")
     user_segment_history: str = _table_name("user_segment_history")
     query_intents: str = _table_name("query_intents")
+    segment_events: str = _table_name("segment_events")
+    segment_deliveries: str = _table_name("segment_deliveries")
 
 
 class ApiKeySettings(_Section):
@@ -215,6 +217,46 @@ class ServeSettings(_Section):
     cors_origins: list[str] = Field(default_factory=list, description="origins allowed by CORS (none: CORS off)")
 
 
+class DestinationSettings(_Section):
+    """One place membership events go (``intentseg deliver``, docs/activate.md)."""
+
+    type: Literal["webhook", "rabbitmq", "redis", "nats"] = Field(description="webhook, rabbitmq, redis or nats")
+    url: str = Field(min_length=1, description="https://…, amqp://user:pw@host:5672/%2F, redis://host:6379/0, nats://host:4222")
+    secret_env: str | None = Field(None, description="webhook: environment variable holding the HMAC-SHA256 secret")
+    queue: str | None = Field(None, description="rabbitmq: the queue (declared durable) or, with exchange, the routing key")
+    exchange: str = Field("", description="rabbitmq: exchange to publish to (default: the default exchange)")
+    stream: str | None = Field(None, description="redis: the stream key; nats: the JetStream stream (created if absent)")
+    subject: str | None = Field(None, description="nats: the subject published to")
+    max_attempts: int = Field(8, ge=1, description="tries before an event is dead-lettered")
+    backoff_s: float = Field(2, gt=0, description="wait after the first failed try; doubles per try (with jitter)")
+    backoff_max_s: float = Field(600, gt=0, description="longest wait between tries")
+    timeout_s: float = Field(10, gt=0, description="how long one send may take")
+    max_events_per_s: float | None = Field(None, gt=0, description="send at most this many events per second")
+
+    @model_validator(mode="after")
+    def _needs(self) -> "DestinationSettings":
+        needed = {"webhook": "secret_env", "rabbitmq": "queue", "redis": "stream", "nats": "subject"}[self.type]
+        if not getattr(self, needed):
+            raise ValueError(f"a {self.type} destination needs {needed}")
+        return self
+
+
+class DeliverSettings(_Section):
+    """``intentseg deliver``: where membership events go and how they are sent."""
+
+    destinations: dict[str, DestinationSettings] = Field(default_factory=dict, description="name -> destination")
+    batch_size: int = Field(100, ge=1, le=10_000, description="events claimed (and locked) per transaction")
+    poll_s: float = Field(1, gt=0, description="--follow: how often the outbox is checked for new events")
+
+    @field_validator("destinations")
+    @classmethod
+    def _names(cls, v: dict[str, DestinationSettings]) -> dict[str, DestinationSettings]:
+        bad = [n for n in v if not n.replace("_", "a").replace("-", "a").isalnum() or len(n) > 40]
+        if bad:
+            raise ValueError(f"destination names {bad}: use letters, digits, _ and -, up to 40 characters")
+        return v
+
+
 class Settings(_Section):
     warehouse: str = DEFAULT_WAREHOUSE
     preset: str | None = Field(None, description="read the sources from an event schema: " + ", ".join(PRESETS))
@@ -226,6 +268,7 @@ class Settings(_Section):
     segment: SegmentSettings = Field(default_factory=SegmentSettings)
     output: OutputSettings = Field(default_factory=OutputSettings)
     serve: ServeSettings = Field(default_factory=ServeSettings)
+    deliver: DeliverSettings = Field(default_factory=DeliverSettings)
 
     @field_validator("sources")
     @classmethod
