@@ -10,6 +10,7 @@ Exit codes (stable, for schedulers):
     3  warehouse unreachable (server down, wrong password, unknown database, driver not installed)
     4  warehouse query failed (missing table, SQL error inside the warehouse)
     5  another run holds the warehouse's run lock (one run at a time per warehouse): retry later
+    6  events not delivered (``intentseg deliver``): a destination failed; they are retried or dead-lettered
 """
 
 from __future__ import annotations
@@ -107,3 +108,17 @@ class Unavailable(IntentsegError):
     """The HTTP API cannot answer now (overloaded, or no model loaded yet): retry later."""
 
     exit_code = 3
+
+
+# -- activation (intentseg deliver) ------------------------------------------------------------------------
+
+
+class DeliveryFailed(IntentsegError):
+    """Some membership events could not be delivered now: they wait for their next try, or are dead-lettered."""
+
+    exit_code = 6
+
+
+class DestinationClientMissing(ConfigError):
+    """The Python client of a destination (httpx, pika, redis, nats-py) is not installed."""
+
