@@ -12,6 +12,9 @@ happens: the previous tables stay intact. The next run (holding the run lock, se
 dead run ``interrupted`` and drops its staging table. On MariaDB, whose DDL cannot join a transaction,
 ``user_segments`` is swapped just after the history commit; a crash between the two is found by the next
 run (``user_segments.run_id`` older than the last ``written_at`` run) and repaired (``repair_membership``).
+
+The same transaction adds the run's membership changes to the outbox ``segment_events``
+(``activate/outbox.py``), from which ``intentseg deliver`` sends them.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from typing import Any
 
 import pandas as pd
 
+from .activate import outbox
 from .config import OutputSettings
 from .errors import RunInProgress
 from .warehouse import Warehouse
@@ -265,6 +269,7 @@ class Tables:
             wh.execute(f"DELETE FROM {hist} WHERE {self.q('run_id')} = :r AND {self.q('valid_from')} = :ts", at)
             wh.execute(f"UPDATE {hist} SET {self.q('valid_to')} = NULL WHERE {self.q('valid_to')} = :ts", {"ts": last_at})
             wh.execute(f"DELETE FROM {self.q(names.segment_profiles)} WHERE {self.q('run_id')} = :r", {"r": last})
+            outbox.undo_events(wh, names, last)
             wh.execute(f"UPDATE {self.q(names.segment_runs)} SET {self.q('written_at')} = NULL "
                        f"WHERE {self.q('run_id')} = :r", {"r": last})
         return f"rolled back the history of run {last}: its user_segments were lost before the swap"
@@ -346,6 +351,7 @@ class Tables:
                 wh.create_table(table, columns)
                 if table == names.user_segment_history:
                     wh.create_index(table, ["user_id"])
+        outbox.ensure_tables(wh, names, user_type)  # before the transaction: MariaDB's DDL would commit it
 
     def _commit_history(self, staged: StagedResults) -> None:
         """History, profiles and ``written_at`` of a staged run (inside the transaction of the swap)."""
@@ -366,6 +372,7 @@ class Tables:
             f"WHERE NOT EXISTS (SELECT 1 FROM {hist} h WHERE h.user_id = s.user_id AND h.valid_to IS NULL)",
             ts | {"run_id": staged.run_id},
         )
+        outbox.write_events(wh, names, staged.run_id, staged.scored_at)  # the changes above, as events
         prof = staged.profiles.copy() if staged.profiles is not None else pd.DataFrame()
         prof.insert(0, "run_id", staged.run_id)
         wh.write_table(names.segment_profiles, prof[list(PROFILE_COLUMNS)], mode="append", types=PROFILE_COLUMNS)
