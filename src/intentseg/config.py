@@ -86,6 +86,15 @@ class FeatureSettings(_Section):
         None, description="recency is measured to this time; default: the latest event"
     )
     output_table: str = Field("user_features", min_length=1, max_length=63, description="table name, 1 to 63 characters")
+    incremental: bool = Field(
+        False, description="keep per-user, per-day state tables and build features from them (docs/incremental.md)"
+    )
+    lateness_hours: float = Field(
+        24, ge=0, description="incremental: events up to this much older than the latest one still count in their day"
+    )
+    state_prefix: str = Field(
+        "intentseg_state_", min_length=1, max_length=40, description="incremental: name prefix of the state tables"
+    )
 
 
 class SectionRule(_Section):

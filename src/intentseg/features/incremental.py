@@ -1,0 +1,353 @@
+"""Incremental features: per-user, per-day partial aggregates kept in state tables inside the warehouse.
+
+A full build reads every event; an incremental one reads only the days it re-opens and merges the state.
+Per present source the state is two tables (``<prefix><source>_days``, ``<prefix><source>_seen``):
+
+- ``_days``: one row per user and day with the mergeable parts of the source's aggregates (``sql/state/
+  <source>_days.sql``): counts, sums, the count of known durations, first and last timestamps, session breaks
+  inside the day, and how many of the source's distinct items (pages, queries, articles) the user saw first
+  that day;
+- ``_seen``: the (user, item) pairs with the day each was first seen, so distinct counts stay exact (a
+  distinct count over 30 days is not a sum of daily distinct counts; it is the sum of items new per day).
+
+A watermark per source (``<prefix>watermarks``: the latest event timestamp in the state) says what the state
+holds. An update re-opens every day from ``watermark - features.lateness_hours`` (floored to midnight):
+deletes those days' state rows and first-seen pairs, and rebuilds them from the raw events of those days
+only. Events later than the watermark are new; late events within the lateness window are counted in their
+own day; events older than the window are not seen until a ``--full`` rebuild (docs/incremental.md).
+
+The per-user rows come from the ``_days`` tables (``sql/state/<source>_merge.sql``) and the same
+``combine.sql`` a full build runs, so every feature is the full build's, exactly: no feature is approximate.
+Sessions crossing midnight merge when the gap from the previous active day's last click is within the
+session gap. The state is rebuilt from scratch when what it was built with changes (session gap, duration
+cap, the source's columns, the query classifier: the ``fingerprint``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import time
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import pandas as pd
+import sqlglot
+from sqlglot import exp
+
+from ..config import Settings
+from ..presets.compile import table_expression as _table
+from ..schema import SOURCES
+from ..warehouse import Warehouse, connect
+from .build import (
+    _CTE_NAMES,
+    FEATURE_COLUMNS,
+    FeatureOptions,
+    FeatureRun,
+    SourcePlan,
+    _bind,
+    _capped_counts,
+    _hoist,
+    _parse,
+    _rename_tables,
+    _run_info,
+    _source_cte,
+    _values,
+    plan_sources,
+    refresh_query_intents,
+    render,
+    write_features,
+)
+from .intents import IntentClassifier
+
+#: The feature columns the state covers: every default column (FEATURE_COLUMNS of this version). A feature
+#: build asking for more (or a time window: since/until) is a full build.
+COVERED_COLUMNS = frozenset({
+    "user_id", "clicks", "distinct_pages", "sessions", "click_time_total_s", "click_time_avg_s", "click_active_days",
+    "device_desktop_share", "device_mobile_share", "device_tablet_share", "device_other_share",
+    "referrer_search_share", "referrer_social_share", "referrer_direct_share", "referrer_other_share",
+    "has_clickstream", "searches", "distinct_queries", "query_words_avg", "intent_navigational_share",
+    "intent_informational_share", "intent_transactional_share", "intent_commercial_share", "has_search_queries",
+    "article_views", "distinct_articles", "article_time_total_s", "article_time_avg_s", "has_article_views",
+    "total_events", "active_days", "first_seen", "last_seen", "recency_days", "engagement_score",
+})
+#: per source: the CTE of its .sql file that holds one row per event, and the column whose distinct values it counts
+_ROWS = {"clickstream": ("clickstream_rows", "url"), "search_queries": ("search_rows", "query"),
+         "article_views": ("article_rows", "article_id")}
+#: bumped when the state tables' layout changes (a state of another version is rebuilt)
+STATE_VERSION = 1
+_EARLIEST = dt.date(1000, 1, 1)  # re-open from here: every day (MariaDB's DATE starts at 1000-01-01)
+
+
+@cache
+def _state_sql(name: str) -> exp.Select:
+    text = resources.files(__package__).joinpath("sql", "state", f"{name}.sql").read_text(encoding="utf-8")
+    return sqlglot.parse_one(text, read="duckdb")  # type: ignore[return-value]
+
+
+def _state(name: str) -> exp.Select:
+    return _state_sql(name).copy()
+
+
+@dataclass(frozen=True)
+class StateTables:
+    """The names of the state tables (``features.state_prefix`` + a fixed suffix)."""
+
+    prefix: str
+
+    def days(self, source: str) -> str:
+        return f"{self.prefix}{source}_days"
+
+    def seen(self, source: str) -> str:
+        return f"{self.prefix}{source}_seen"
+
+    @property
+    def watermarks(self) -> str:
+        return f"{self.prefix}watermarks"
+
+
+@dataclass
+class IncrementalRun(FeatureRun):
+    """A :class:`FeatureRun` built from the state: ``mode`` full (state rebuilt) or incremental, and per source
+    the day it re-opened from and the watermark after."""
+
+    mode: str = "incremental"
+    reopened_from: dict[str, str | None] = field(default_factory=dict)
+    watermarks: dict[str, str | None] = field(default_factory=dict)
+    state_seconds: float = 0.0
+
+
+def _fingerprint(wh: Warehouse, settings: Settings, plans: dict[str, SourcePlan], opts: FeatureOptions) -> str:
+    """What the state depends on besides the events: a change means a rebuild from scratch."""
+    table = settings.output.query_intents
+    classifiers = (sorted(wh.query(f"SELECT DISTINCT classifier FROM {wh.quote_table(table)}")["classifier"].astype(str))
+                   if wh.table_exists(table) else [])
+    what = {"version": STATE_VERSION, "session_gap_minutes": opts.session_gap_minutes,
+            "duration_cap_s": opts.duration_cap_s, "classifiers": classifiers,
+            "sources": {n: (render(_source_cte(n, plans, None), "duckdb") if p.present else None)
+                        for n, p in plans.items()}}
+    return hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def read_watermarks(wh: Warehouse, tables: StateTables) -> pd.DataFrame:
+    """The watermark table (source, watermark_ts, fingerprint); empty when there is no state."""
+    if not wh.table_exists(tables.watermarks):
+        return pd.DataFrame(columns=["source", "watermark_ts", "fingerprint"])
+    return wh.query(f"SELECT source, watermark_ts, fingerprint FROM {wh.quote_table(tables.watermarks)}")
+
+
+def state_present(warehouse: Warehouse, settings: Settings) -> bool:
+    """Whether the warehouse holds a feature state (an incremental run is possible)."""
+    return not read_watermarks(warehouse, StateTables(settings.features.state_prefix)).empty
+
+
+def incremental_applies(settings: Settings) -> str | None:
+    """Why the features of ``settings`` need a full build (no state), or None when the state covers them."""
+    fs = settings.features
+    if fs.since or fs.until:
+        return "a time window (features.since / until) is set"
+    missing = set(FEATURE_COLUMNS) - COVERED_COLUMNS
+    if missing:
+        return f"the state does not cover {', '.join(sorted(missing))}"
+    return None
+
+
+# -- the SQL ----------------------------------------------------------------------------------------------
+
+
+def _with(select: exp.Select, ctes: list[tuple[str, exp.Expression]]) -> exp.Select:
+    for alias, body in ctes:
+        select = select.with_(alias, as_=body)
+    return select
+
+
+def _finish(select: exp.Expression, opts: FeatureOptions, names: dict[str, str]) -> exp.Expression:
+    """Bind the settings built here and the ``:reopen_from`` parameter (bound by the driver); name the tables."""
+    values = {**_values(opts), "reopen_from": exp.Placeholder(this="reopen_from")}
+    return _rename_tables(_bind(select, values), {"query_intents": opts.query_intents_table, **names})
+
+
+def _rows_ctes(name: str, plans: dict[str, SourcePlan], window: FeatureOptions) -> list[tuple[str, exp.Expression]]:
+    """The source's events of the window and the per-event CTEs of its own .sql file (the final SELECT unused)."""
+    ctes: list[tuple[str, exp.Expression]] = [(_CTE_NAMES[name], _source_cte(name, plans, window))]
+    _hoist(_parse(name), ctes)
+    return ctes
+
+
+def first_seen_query(name: str, plans: dict[str, SourcePlan], window: FeatureOptions, tables: StateTables,
+                     *, fresh: bool) -> exp.Expression:
+    """The (user, item) pairs first seen in the window (``fresh``: every pair, for a new table)."""
+    rows, item = _ROWS[name]
+    ctes = _rows_ctes(name, plans, window)
+    ctes.append(("items", exp.select("user_id", "ts", exp.column(item).as_("item")).from_(rows)))
+    select = _state("first_seen")
+    if fresh:  # no table yet to compare with: drop the NOT EXISTS condition
+        select = select.where(select.args["where"].this.this, append=False)
+    return _finish(_with(select, ctes), window, {"state_seen": tables.seen(name)})
+
+
+def days_query(name: str, plans: dict[str, SourcePlan], window: FeatureOptions, tables: StateTables) -> exp.Expression:
+    """The state rows (one per user and day) of the window's days."""
+    ctes = _rows_ctes(name, plans, window)
+    select = _hoist(_state(f"{name}_days"), ctes)
+    return _finish(_with(select, ctes), window, {"state_seen": tables.seen(name)})
+
+
+def merged_query(plans: dict[str, SourcePlan], opts: FeatureOptions, tables: StateTables) -> exp.Expression:
+    """The feature query over the state: per source its days merged to one row per user, then combine.sql.
+
+    combine.sql reads ``<source>_events`` only for the users' active days and the latest timestamp: the state's
+    (user, last_ts) per day gives both. An absent source keeps the full build's empty CTEs.
+    """
+    ctes: list[tuple[str, exp.Expression]] = []
+    for name in SOURCES:
+        if plans[name].present:
+            days = _table(tables.days(name))
+            ctes.append((_CTE_NAMES[name], exp.select("user_id", exp.column("last_ts").as_("ts")).from_(days)))
+            merged = _rename_tables(_state(f"{name}_merge"), {"state_days": tables.days(name)})
+            ctes.append((f"{name}_per_user", _hoist(merged, ctes)))  # type: ignore[arg-type]
+        else:
+            ctes.append((_CTE_NAMES[name], _source_cte(name, plans, opts)))
+            ctes.append((f"{name}_per_user", _hoist(_parse(name), ctes)))
+    final = _hoist(_parse("combine"), ctes)
+    return _finish(_with(final, ctes), opts, {})
+
+
+# -- keeping the state --------------------------------------------------------------------------------------
+
+
+def _window(opts: FeatureOptions, reopen_from: dt.date | None) -> FeatureOptions:
+    since = None if reopen_from is None else pd.Timestamp(reopen_from)
+    return FeatureOptions(session_gap_minutes=opts.session_gap_minutes, duration_cap_s=opts.duration_cap_s,
+                          since=since, reference_time=opts.reference_time, query_intents_table=opts.query_intents_table)
+
+
+def _rebuild_source(wh: Warehouse, name: str, plans: dict[str, SourcePlan], opts: FeatureOptions,
+                    tables: StateTables) -> None:
+    """The source's state from all its events (its tables replaced)."""
+    window = _window(opts, None)
+    params = {"reopen_from": _EARLIEST}
+    for table, query in ((tables.seen(name), first_seen_query(name, plans, window, tables, fresh=True)),
+                         (tables.days(name), None)):
+        wh.drop_table(table)
+        query = query if query is not None else days_query(name, plans, window, tables)
+        wh.execute(render(exp.Create(this=_table(table), kind="TABLE", expression=query), wh.dialect), params)
+    wh.create_index(tables.seen(name), ["user_id", "item"])
+    wh.create_index(tables.seen(name), ["first_day"])
+    wh.create_index(tables.days(name), ["day"])
+
+
+def _update_source(wh: Warehouse, name: str, plans: dict[str, SourcePlan], opts: FeatureOptions,
+                   tables: StateTables, reopen_from: dt.date) -> None:
+    """Re-open the days from ``reopen_from``: their state rows and first-seen pairs rebuilt from their events."""
+    window = _window(opts, reopen_from)
+    params = {"reopen_from": reopen_from}
+    seen, days = wh.quote_table(tables.seen(name)), wh.quote_table(tables.days(name))
+    wh.execute(f"DELETE FROM {seen} WHERE first_day >= :reopen_from", params)
+    wh.execute(f"DELETE FROM {days} WHERE day >= :reopen_from", params)
+    for table, query in ((tables.seen(name), first_seen_query(name, plans, window, tables, fresh=False)),
+                         (tables.days(name), days_query(name, plans, window, tables))):
+        wh.execute(render(exp.Insert(this=_table(table), expression=query), wh.dialect), params)
+
+
+def _reopen_from(watermark: Any, lateness_hours: float) -> dt.date | None:
+    if watermark is None or pd.isna(watermark):
+        return None
+    return (pd.Timestamp(watermark) - pd.Timedelta(hours=lateness_hours)).date()
+
+
+def _watermark(wh: Warehouse, tables: StateTables, name: str) -> pd.Timestamp | None:
+    value = wh.scalar(f"SELECT MAX(last_ts) FROM {wh.quote_table(tables.days(name))}")
+    return None if value is None or pd.isna(value) else pd.Timestamp(value)
+
+
+def update_state(wh: Warehouse, settings: Settings, plans: dict[str, SourcePlan], opts: FeatureOptions,
+                 *, full: bool = False) -> tuple[str, dict[str, str | None]]:
+    """Bring the state up to date with the events; returns the mode (full, incremental) and per source the
+    day re-opened from (None: every day).
+
+    Rebuilt from scratch when ``full``, when there is no state, or when its fingerprint differs; else each
+    source re-opens the days from its watermark minus ``features.lateness_hours``. One transaction where the
+    engine has transactional DDL (MariaDB commits each source's statements by themselves; the watermarks go
+    last, so an interrupted update is redone whole the next time).
+    """
+    tables = StateTables(settings.features.state_prefix)
+    fingerprint = _fingerprint(wh, settings, plans, opts)
+    marks = read_watermarks(wh, tables).set_index("source")
+    stale = full or marks.empty or set(marks["fingerprint"]) != {fingerprint} or set(marks.index) != set(SOURCES)
+    reopened: dict[str, str | None] = {}
+    with wh.transaction():
+        for name in SOURCES:
+            if not plans[name].present:
+                continue
+            start = None if stale else _reopen_from(marks.loc[name, "watermark_ts"], settings.features.lateness_hours)
+            if start is None:
+                _rebuild_source(wh, name, plans, opts, tables)
+            else:
+                _update_source(wh, name, plans, opts, tables, start)
+            reopened[name] = None if start is None else start.isoformat()
+        _write_watermarks(wh, tables, plans, fingerprint)
+    return ("full" if stale else "incremental"), reopened
+
+
+def _write_watermarks(wh: Warehouse, tables: StateTables, plans: dict[str, SourcePlan], fingerprint: str) -> None:
+    rows = pd.DataFrame({
+        "source": list(SOURCES),
+        "watermark_ts": [_watermark(wh, tables, n) if plans[n].present else None for n in SOURCES],
+        "fingerprint": fingerprint,
+    }).astype({"watermark_ts": "datetime64[us]"})
+    wh.create_table(tables.watermarks, {"source": "key", "watermark_ts": "timestamp", "fingerprint": "text"},
+                    if_not_exists=True)
+    wh.execute(f"DELETE FROM {wh.quote_table(tables.watermarks)}")
+    wh.write_table(tables.watermarks, rows, mode="append")
+
+
+# -- building features from the state -------------------------------------------------------------------------
+
+
+def write_incremental_features(
+    warehouse: "Warehouse | str",
+    settings: Settings | None = None,
+    *,
+    full: bool = False,
+    output_table: str | None = None,
+    classifier: IntentClassifier | None = None,
+) -> FeatureRun:
+    """Bring the feature state up to date (from scratch when ``full``), then write the feature table from it.
+
+    The same table as :func:`write_features` (same columns, same values), built from the per-day state instead
+    of every event. When the state cannot cover the settings (:func:`incremental_applies`) this is
+    :func:`write_features`.
+    """
+    if not isinstance(warehouse, Warehouse):  # a URL: open it for this call only
+        with connect(warehouse) as wh:
+            return write_incremental_features(wh, settings, full=full, output_table=output_table, classifier=classifier)
+    settings = settings or Settings()
+    if incremental_applies(settings) is not None:
+        return write_features(warehouse, settings, output_table=output_table, classifier=classifier)
+    started = time.perf_counter()
+    wh = warehouse
+    opts = FeatureOptions.from_settings(settings)
+    plans = plan_sources(settings.mappings(), wh)
+    classified = refresh_query_intents(wh, settings, classifier, plans=plans)
+    mode, reopened = update_state(wh, settings, plans, opts, full=full)
+    state_seconds = time.perf_counter() - started
+    tables = StateTables(settings.features.state_prefix)
+    target = output_table or settings.features.output_table
+    with wh.staging(target) as staging:
+        create = exp.Create(this=_table(staging), kind="TABLE", expression=merged_query(plans, opts, tables))
+        wh.execute(render(create, wh.dialect))
+    wh.create_index(target, ["user_id"])
+    absent, absent_cols = _run_info(plans)
+    marks = read_watermarks(wh, tables)
+    return IncrementalRun(
+        users=wh.row_count(target), table=target, seconds=time.perf_counter() - started,
+        duration_cap_s=opts.duration_cap_s, capped_durations=_capped_counts(wh, plans, opts),
+        queries_classified=classified, absent_sources=absent, absent_columns=absent_cols,
+        mode=mode, reopened_from=reopened, state_seconds=state_seconds,
+        watermarks={r.source: (None if pd.isna(r.watermark_ts) else str(pd.Timestamp(r.watermark_ts)))
+                    for r in marks.itertuples()},
+    )

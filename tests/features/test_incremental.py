@@ -1,0 +1,180 @@
+"""Incremental features (features/incremental.py): the state's features equal a full build, on every engine."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from intentseg.config import Settings
+from intentseg.features import build_features, read_features
+from intentseg.features.incremental import StateTables, read_watermarks, state_present, write_incremental_features
+from intentseg.generate import generate_events
+
+from .test_features import assert_same
+
+END = pd.Timestamp("2026-10-01")
+SOURCES = ("clickstream", "search_queries", "article_views")
+
+
+def _events(n_users: int = 120, days: int = 8) -> dict[str, pd.DataFrame]:
+    ev = generate_events(n_users, seed=7, days=days, end=END)
+    return {name: getattr(ev, name) for name in SOURCES}
+
+
+def _split(events: dict[str, pd.DataFrame], held: pd.Timestamp, late_day: pd.Timestamp):
+    """Three batches: before ``held`` minus a third of ``late_day``'s events; ``late_day``'s held-back third
+    (late events: they arrive with the next day); and the new day from ``held`` on."""
+    first, late, new = {}, {}, {}
+    for name, df in events.items():
+        ts = df["timestamp"]
+        in_late_day = (ts >= late_day) & (ts < late_day + pd.Timedelta(days=1))
+        held_back = in_late_day & (df.index % 3 == 0)
+        first[name] = df[(ts < held) & ~held_back]
+        late[name] = df[held_back]
+        new[name] = df[ts >= held]
+    return first, late, new
+
+
+def _append(wh, batch: dict[str, pd.DataFrame]) -> None:
+    for name, df in batch.items():
+        wh.write_table(name, df.reset_index(drop=True), mode="append")
+
+
+def _check_equal(wh, settings: Settings | None = None) -> pd.DataFrame:
+    """The feature table from the state against build_features from scratch (every column, exactly)."""
+    actual = read_features(wh)
+    expected = build_features(wh, settings)
+    assert len(expected) > 0
+    assert_same(actual, expected)
+    return actual
+
+
+def test_incremental_equals_full_after_a_new_day_and_late_events(warehouse):
+    """Days 1..N, then day N+1 with late events of day N-1: the incremental build is the full build."""
+    events = _events()
+    held = END - pd.Timedelta(days=1)  # the last day arrives later
+    first, late, new = _split(events, held, late_day=END - pd.Timedelta(days=2))
+    assert all(len(df) for df in late.values()) and all(len(df) for df in new.values())
+    _append(warehouse, first)
+    assert not state_present(warehouse, Settings())
+    run = write_incremental_features(warehouse, Settings())
+    assert run.mode == "full" and state_present(warehouse, Settings())
+    _check_equal(warehouse)
+
+    _append(warehouse, late)
+    _append(warehouse, new)
+    run = write_incremental_features(warehouse, Settings())
+    assert run.mode == "incremental"
+    # the watermark was in day N (held - 1 day .. held); 24 h of lateness re-open day N-1 (the late events' day)
+    assert set(run.reopened_from.values()) == {(held - pd.Timedelta(days=2)).date().isoformat()}
+    features = _check_equal(warehouse)
+    assert features["total_events"].sum() == sum(len(df) for df in events.values())
+    marks = read_watermarks(warehouse, StateTables(Settings().features.state_prefix)).set_index("source")
+    for name in SOURCES:
+        assert pd.Timestamp(marks.loc[name, "watermark_ts"]) == events[name]["timestamp"].max()
+
+    # nothing new: the same features again
+    run = write_incremental_features(warehouse, Settings())
+    assert run.mode == "incremental"
+    _check_equal(warehouse)
+
+
+def _clicks(rows: list[tuple]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["user_id", "timestamp", "url", "referrer", "device", "time_spent"]).astype(
+        {"timestamp": "datetime64[us]", "time_spent": "float64"})
+
+
+def _searches(rows: list[tuple]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["user_id", "timestamp", "query"]).astype({"timestamp": "datetime64[us]"})
+
+
+def _articles(rows: list[tuple]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["user_id", "timestamp", "article_id", "time_spent"]).astype(
+        {"timestamp": "datetime64[us]", "time_spent": "float64"})
+
+
+T = pd.Timestamp("2026-09-10")
+
+
+def at(day: int, hh: int, mm: int = 0) -> pd.Timestamp:
+    return T + pd.Timedelta(days=day, hours=hh, minutes=mm)
+
+
+def test_sessions_across_midnight_and_distincts_across_days(warehouse):
+    """Hand-written users whose features depend on more than one day's state."""
+    _append(warehouse, {
+        "clickstream": _clicks([
+            # user 1: 23:50 on day 0, then 00:10 on day 1 (same session); the same page both days (1 distinct)
+            (1, at(0, 23, 50), "/a", None, "desktop", 10.0),
+            # user 2: 23:00 day 0 and 00:10 day 1: 70 minutes apart -> 2 sessions
+            (2, at(0, 23, 0), "/a", None, "mobile", None),
+            # user 3: 3 days with two sessions inside day 0
+            (3, at(0, 8), "/x", "https://google.com/", "tablet", 5000.0),
+            (3, at(0, 12), "/y", "https://t.co/a", "tablet", 5.0),
+        ]),
+        "search_queries": _searches([
+            # user 4: searches only; "Shoes" and "shoes " are one distinct query across days
+            (4, at(0, 9), "Shoes"),
+        ]),
+        "article_views": _articles([(1, at(0, 23, 55), 10, 60.0)]),
+    })
+    settings = Settings()
+    assert write_incremental_features(warehouse, settings).mode == "full"
+    _append(warehouse, {
+        "clickstream": _clicks([
+            (1, at(1, 0, 10), "/a", None, "desktop", 20.0),
+            (2, at(1, 0, 10), "/b", None, "mobile", 30.0),
+            (3, at(1, 12), "/x", None, "desktop", 1.0),
+            (3, at(2, 12), "/z", None, "desktop", 2.0),
+        ]),
+        "search_queries": _searches([(4, at(1, 9), "shoes "), (4, at(2, 9), "boots")]),
+        "article_views": _articles([(1, at(1, 0, 1), 10, 30.0), (1, at(1, 0, 2), 11, 30.0)]),
+    })
+    assert write_incremental_features(warehouse, settings).mode == "incremental"
+    by = _check_equal(warehouse).set_index("user_id")
+    assert by.loc[1, "sessions"] == 1 and by.loc[1, "distinct_pages"] == 1 and by.loc[1, "click_active_days"] == 2
+    assert by.loc[1, "distinct_articles"] == 2 and by.loc[1, "active_days"] == 2
+    assert by.loc[2, "sessions"] == 2 and by.loc[2, "click_time_avg_s"] == 30.0  # the unknown duration skipped
+    assert by.loc[3, "sessions"] == 4 and by.loc[3, "distinct_pages"] == 3
+    assert by.loc[4, "distinct_queries"] == 2 and by.loc[4, "searches"] == 3
+
+
+def test_late_events_beyond_the_lateness_window_wait_for_a_full_rebuild(warehouse):
+    """An event older than watermark - lateness is not read by an incremental update (documented); --full reads it."""
+    _append(warehouse, {"clickstream": _clicks([(1, at(0, 12), "/a", None, "desktop", 1.0),
+                                                (1, at(5, 12), "/b", None, "desktop", 1.0)])})
+    settings = Settings.model_validate({"features": {"lateness_hours": 24}})
+    write_incremental_features(warehouse, settings)
+    _append(warehouse, {"clickstream": _clicks([(1, at(1, 12), "/c", None, "desktop", 1.0),   # 4 days late
+                                                (1, at(4, 13), "/d", None, "desktop", 1.0)])})  # within 24 h
+    run = write_incremental_features(warehouse, settings)
+    assert run.reopened_from == {"clickstream": at(4, 12).date().isoformat()}
+    assert read_features(warehouse).set_index("user_id").loc[1, "clicks"] == 3  # the 4-day-late click not yet
+    assert write_incremental_features(warehouse, settings, full=True).mode == "full"
+    assert read_features(warehouse).set_index("user_id").loc[1, "clicks"] == 4
+    _check_equal(warehouse, settings)
+
+
+def test_a_changed_setting_rebuilds_the_state(warehouse):
+    """The state was built with a 30-minute session gap: with 60 it is rebuilt, not merged."""
+    _append(warehouse, {"clickstream": _clicks([(1, at(0, 12), "/a", None, "desktop", 1.0),
+                                                (1, at(0, 12, 45), "/b", None, "desktop", 1.0)])})
+    write_incremental_features(warehouse, Settings())
+    assert read_features(warehouse).loc[0, "sessions"] == 2
+    settings = Settings.model_validate({"features": {"session_gap_minutes": 60}})
+    assert write_incremental_features(warehouse, settings).mode == "full"
+    assert read_features(warehouse).loc[0, "sessions"] == 1
+
+
+@pytest.mark.parametrize("absent", ["search_queries", "article_views"])
+def test_an_absent_source(warehouse, absent):
+    """A source that does not exist keeps the full build's empty columns (has_<source> = 0)."""
+    events = _events(40, days=3)
+    held = END - pd.Timedelta(days=1)
+    first, late, new = _split({n: df for n, df in events.items() if n != absent}, held, END - pd.Timedelta(days=2))
+    _append(warehouse, first)
+    write_incremental_features(warehouse, Settings())
+    _append(warehouse, late)
+    _append(warehouse, new)
+    assert write_incremental_features(warehouse, Settings()).mode == "incremental"
+    assert (_check_equal(warehouse)[f"has_{absent}"] == 0).all()
