@@ -28,6 +28,7 @@ from ..schema import SOURCES, SourceMapping
 from ..warehouse import Warehouse, connect, dialects
 from ..warehouse.dialects import sqlglot_dialect
 from .intents import IntentClassifier, RuleIntentClassifier, classify_queries, count_words
+from .interests import InterestPlan, add_interests, is_interest, plan_interests
 
 #: The dialects the feature SQL is written for (the one registry's names).
 DIALECTS = dialects.DIALECTS
@@ -234,12 +235,15 @@ def _values(opts: FeatureOptions) -> dict[str, exp.Expression]:
     }
 
 
-def feature_query(plans: dict[str, SourcePlan], opts: FeatureOptions) -> exp.Select:
-    """The whole feature query as a sqlglot expression (DuckDB dialect until generated)."""
+def feature_query(plans: dict[str, SourcePlan], opts: FeatureOptions, interests: InterestPlan | None = None) -> exp.Select:
+    """The whole feature query as a sqlglot expression (DuckDB dialect until generated); ``interests``
+    adds the content-interest columns of :mod:`intentseg.features.interests`."""
     ctes: list[tuple[str, exp.Expression]] = [(_CTE_NAMES[n], _source_cte(n, plans, opts)) for n in SOURCES]
     for name in SOURCES:
         ctes.append((f"{name}_per_user", _hoist(_parse(name), ctes)))
     final = _hoist(_parse("combine"), ctes)
+    if interests is not None:
+        final = add_interests(final, interests, ctes)
     for alias, body in ctes:
         final = final.with_(alias, as_=body)
     final = _bind(final, _values(opts))
@@ -268,7 +272,22 @@ def feature_sql(
     settings = settings or Settings()
     sqlglot_dialect(dialect)
     plans = plan_sources(settings.mappings(), warehouse)
-    return render(feature_query(plans, FeatureOptions.from_settings(settings, **options)), dialect) + ";\n"
+    opts = FeatureOptions.from_settings(settings, **options)
+    interests = _plan_interests(warehouse, settings, plans, opts)
+    return render(feature_query(plans, opts, interests), dialect) + ";\n"
+
+
+def _plan_interests(
+    warehouse: Warehouse | None, settings: Settings, plans: dict[str, SourcePlan], opts: FeatureOptions
+) -> InterestPlan:
+    """The content-interest columns: each source's top sections in the window (none without a warehouse)."""
+
+    def with_events(source: str, select: exp.Select) -> str:
+        assert warehouse is not None
+        return render(select.with_(_CTE_NAMES[source], as_=_source_cte(source, plans, opts)), warehouse.dialect, pretty=False)
+
+    present = {name: plan.present for name, plan in plans.items()}
+    return plan_interests(warehouse, settings.interests, present, with_events)
 
 
 # -- query intents ---------------------------------------------------------------------------------------
@@ -333,6 +352,8 @@ class FeatureRun:
     queries_classified: int = 0
     absent_sources: list[str] = field(default_factory=list)
     absent_columns: dict[str, list[str]] = field(default_factory=dict)
+    #: content-interest columns per source: ``{source: {column: section label}}``
+    interests: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -357,13 +378,13 @@ def _prepare(
     settings: Settings | None,
     classifier: IntentClassifier | None,
     options: dict[str, Any],
-) -> tuple[Warehouse, Settings, dict[str, SourcePlan], FeatureOptions, int]:
+) -> tuple[Warehouse, Settings, dict[str, SourcePlan], FeatureOptions, int, InterestPlan]:
     wh = connect(warehouse)
     settings = settings or Settings()
     opts = FeatureOptions.from_settings(settings, **options)
     plans = plan_sources(settings.mappings(), wh)
     classified = refresh_query_intents(wh, settings, classifier, plans=plans)
-    return wh, settings, plans, opts, classified
+    return wh, settings, plans, opts, classified, _plan_interests(wh, settings, plans, opts)
 
 
 def _run_info(plans: dict[str, SourcePlan]) -> tuple[list[str], dict[str, list[str]]]:
@@ -374,8 +395,9 @@ def _run_info(plans: dict[str, SourcePlan]) -> tuple[list[str], dict[str, list[s
 
 def _typed(df: pd.DataFrame) -> pd.DataFrame:
     """The same dtypes from every engine: counts int64, the rest float64, times datetime64."""
-    df = df[list(FEATURE_COLUMNS)]
-    for col, kind in FEATURE_COLUMNS.items():
+    kinds = {**FEATURE_COLUMNS, **{c: "float" for c in df.columns if is_interest(str(c))}}
+    df = df[list(kinds)]
+    for col, kind in kinds.items():
         if kind == "count":
             df[col] = df[col].astype("int64")
         elif kind == "float":
@@ -406,19 +428,19 @@ def build_features(
             return build_features(wh, settings, classifier=classifier, since=since, until=until, reference_time=reference_time,
                                   session_gap_minutes=session_gap_minutes, duration_cap_s=duration_cap_s)
     started = time.perf_counter()
-    wh, settings, plans, opts, classified = _prepare(
+    wh, settings, plans, opts, classified, interests = _prepare(
         warehouse, settings, classifier,
         dict(since=since, until=until, reference_time=reference_time,
              session_gap_minutes=session_gap_minutes, duration_cap_s=duration_cap_s),
     )
     # sorted here, not in SQL: an ORDER BY over every user costs the warehouse more than pandas' sort
-    df = wh.query(render(feature_query(plans, opts), wh.dialect, pretty=False))
+    df = wh.query(render(feature_query(plans, opts, interests), wh.dialect, pretty=False))
     df = _typed(df.sort_values("user_id", kind="stable"))
     absent, absent_cols = _run_info(plans)
     df.attrs["run"] = FeatureRun(
         users=len(df), table=None, seconds=time.perf_counter() - started, duration_cap_s=opts.duration_cap_s,
         capped_durations=_capped_counts(wh, plans, opts), queries_classified=classified,
-        absent_sources=absent, absent_columns=absent_cols,
+        absent_sources=absent, absent_columns=absent_cols, interests=interests.to_dict(),
     ).to_dict()
     return df
 
@@ -445,14 +467,14 @@ def write_features(
             return write_features(wh, settings, output_table=output_table, classifier=classifier, since=since, until=until, reference_time=reference_time,
                                   session_gap_minutes=session_gap_minutes, duration_cap_s=duration_cap_s)
     started = time.perf_counter()
-    wh, settings, plans, opts, classified = _prepare(
+    wh, settings, plans, opts, classified, interests = _prepare(
         warehouse, settings, classifier,
         dict(since=since, until=until, reference_time=reference_time,
              session_gap_minutes=session_gap_minutes, duration_cap_s=duration_cap_s),
     )
     target = output_table or settings.features.output_table
     with wh.staging(target) as staging:
-        create = exp.Create(this=_table(staging), kind="TABLE", expression=feature_query(plans, opts))
+        create = exp.Create(this=_table(staging), kind="TABLE", expression=feature_query(plans, opts, interests))
         wh.execute(render(create, wh.dialect, pretty=False))
     wh.create_index(target, ["user_id"])
     absent, absent_cols = _run_info(plans)
@@ -460,6 +482,7 @@ def write_features(
         users=wh.row_count(target), table=target, seconds=time.perf_counter() - started,
         duration_cap_s=opts.duration_cap_s, capped_durations=_capped_counts(wh, plans, opts),
         queries_classified=classified, absent_sources=absent, absent_columns=absent_cols,
+        interests=interests.to_dict(),
     )
 
 

@@ -21,6 +21,13 @@ learned in ``fit`` and stored in the model, so a saved model, ``predict`` and th
 ``to_sql`` all apply exactly the same arithmetic: ``(value - center) / scale``. Shares and flags stay
 in [0, 1].
 
+**Pooled shares.** A device or referrer share of a user with one or two clicks is 0 or 1: K-Means then
+cuts the many light users along these coin flips instead of finding groups. When the model also uses
+``clicks`` (the count the share is taken over), such a share is pooled toward the average share of the
+users with clicks, as if every user had ``POOL_PSEUDO`` more clicks at that average:
+``(clicks * share + POOL_PSEUDO * prior) / (clicks + POOL_PSEUDO)``; ``prior`` is learned in ``fit``
+and stored with the model. Users with many clicks keep their own share; users with none get the prior.
+
 Each rule also carries the feature's *engagement weight* (+1: more means more engaged, -1: more
 means less engaged, 0: says nothing about engagement), used to order segments. The words that name and
 describe segments live in :mod:`intentseg.model.naming`.
@@ -61,6 +68,12 @@ RULES: tuple[FeatureRule, ...] = (
 DEFAULT_RULE = FeatureRule("*", "plain")
 
 KINDS = ("log", "share", "flag", "plain")
+#: Shares pooled toward their average by the count they are taken over (see the module docstring):
+#: (pattern, count column). Intent shares are not pooled: "never searched" (all four at 0) is a signal.
+POOLED: tuple[tuple[str, str], ...] = (("device_*_share", "clicks"), ("referrer_*_share", "clicks"))
+#: Pseudo-count of the pooling: a user's share counts as much as POOL_PSEUDO clicks at the average share
+#: (set on the quality suite's seen datasets, bench/results/quality.md; 1-3 were within 0.01 ARI).
+POOL_PSEUDO = 2.0
 #: Scaled columns get a standard deviation of 1 / SPREAD = 0.5, the largest a [0, 1] share can have, so
 #: a log count does not outweigh a share just because of its units.
 SPREAD = 2.0
@@ -94,6 +107,39 @@ DEFAULT_FEATURES: tuple[str, ...] = (
 )
 
 
+#: Named feature sets (``[segment] features = "engagement+interests"``, ``--features interests``): each
+#: resolves against the feature table's columns. ``interests`` is every ``interest_*_share`` column the
+#: build produced (their sections depend on the data; docs/adr/0009-content-interests.md).
+FEATURE_SETS: dict[str, tuple[str, ...]] = {
+    "engagement": DEFAULT_FEATURES,
+    "intent": ("searches", "query_words_avg", "intent_navigational_share", "intent_informational_share",
+               "intent_transactional_share", "intent_commercial_share"),
+    "interests": ("interest_*_share",),
+}
+DEFAULT_FEATURE_SET = "engagement"
+
+
+def feature_set_names(spec: str) -> list[str]:
+    """The set names of ``spec`` (``"engagement+interests"``), or ValueError naming the known sets."""
+    parts = [p.strip().lower() for p in str(spec).split("+")]
+    unknown = [p for p in parts if p not in FEATURE_SETS]
+    if unknown or not parts:
+        raise ValueError(f"unknown feature set(s) {unknown}; use one of {', '.join(FEATURE_SETS)} or a "
+                         "combination joined by '+' (e.g. engagement+interests), or a list of columns")
+    return parts
+
+
+def resolve_feature_set(spec: str, columns: list[str]) -> list[str]:
+    """The columns of the named sets in ``spec`` that ``columns`` holds, in set order, without repeats."""
+    names: list[str] = []
+    for part in feature_set_names(spec):
+        for pattern in FEATURE_SETS[part]:
+            for column in columns:
+                if fnmatch.fnmatchcase(column, pattern) and column not in names:
+                    names.append(column)
+    return names
+
+
 def rule_for(name: str) -> FeatureRule:
     """The registry rule for a column name (the default rule for names no pattern matches)."""
     for rule in RULES:
@@ -102,18 +148,37 @@ def rule_for(name: str) -> FeatureRule:
     return DEFAULT_RULE
 
 
+def pool_count_for(name: str, names: list[str]) -> str | None:
+    """The count column a share ``name`` is pooled by, when the model has that column (else None)."""
+    for pattern, count in POOLED:
+        if fnmatch.fnmatchcase(name, pattern) and count in names:
+            return count
+    return None
+
+
 @dataclass
 class FeatureTransform:
-    """The fitted per-column transform: ``kinds[j]`` then ``(value - center[j]) / scale[j]``."""
+    """The fitted per-column transform: ``kinds[j]``, pooling of shares by ``pool_by[j]`` (a count
+    column, or None) toward ``prior[j]``, then ``(value - center[j]) / scale[j]``."""
 
     names: list[str]
     kinds: list[str]
     center: np.ndarray
     scale: np.ndarray
+    pool_by: list[str | None] | None = None
+    prior: np.ndarray | None = None
+    pseudo: float = POOL_PSEUDO
 
     @classmethod
     def fit(cls, X: np.ndarray, names: list[str], kinds: list[str], scaling: str) -> FeatureTransform:
+        pool_by = [pool_count_for(n, names) if kind == "share" else None for n, kind in zip(names, kinds)]
+        prior = np.zeros(len(names))
         U = _unscaled(X, kinds)
+        for j, count in enumerate(pool_by):
+            if count is not None:
+                n = X[:, names.index(count)]
+                prior[j] = float(U[n > 0, j].mean()) if np.any(n > 0) else 0.0
+        U = _pooled(U, X, names, pool_by, prior, POOL_PSEUDO)
         center = np.zeros(U.shape[1])
         scale = np.ones(U.shape[1])
         for j, kind in enumerate(kinds):
@@ -128,26 +193,56 @@ class FeatureTransform:
             else:
                 center[j], sd = col.mean(), col.std()
             scale[j] = SPREAD * sd if sd > 0 else 1.0
-        return cls(list(names), list(kinds), center, scale)
+        return cls(list(names), list(kinds), center, scale, pool_by, prior, POOL_PSEUDO)
 
     def apply(self, X: np.ndarray) -> np.ndarray:
         """Transformed, scaled features (the space the centres live in)."""
-        return (_unscaled(X, self.kinds) - self.center) / self.scale
+        U = _unscaled(X, self.kinds)
+        if self.pool_by is not None and self.prior is not None:
+            U = _pooled(U, X, self.names, self.pool_by, self.prior, self.pseudo)
+        return (U - self.center) / self.scale
 
     def unscale(self, Z: np.ndarray) -> np.ndarray:
         """Undo only the scaling (log-space coordinates), to compare centres of two models."""
         return Z * self.scale + self.center
 
     def to_dict(self) -> dict:
-        return {
+        d: dict = {
             "kinds": list(self.kinds),
             "center": [float(v) for v in self.center],
             "scale": [float(v) for v in self.scale],
         }
+        if self.pool_by is not None and self.prior is not None and any(self.pool_by):
+            d["pool"] = {"by": list(self.pool_by), "prior": [float(v) for v in self.prior],
+                         "pseudo": float(self.pseudo)}
+        return d
 
     @classmethod
     def from_dict(cls, names: list[str], d: dict) -> FeatureTransform:
-        return cls(list(names), list(d["kinds"]), np.asarray(d["center"], float), np.asarray(d["scale"], float))
+        pool = d.get("pool") or {}
+        return cls(list(names), list(d["kinds"]), np.asarray(d["center"], float), np.asarray(d["scale"], float),
+                   list(pool["by"]) if pool else None, np.asarray(pool["prior"], float) if pool else None,
+                   float(pool.get("pseudo", POOL_PSEUDO)))
+
+    def pooled(self) -> list[tuple[int, int, float, float]]:
+        """``(j, index of the count column, pseudo * prior, pseudo)`` for every pooled column j: the
+        constants of ``(n * share + pseudo * prior) / (n + pseudo)`` as every scorer computes them."""
+        if self.pool_by is None or self.prior is None:
+            return []
+        return [(j, self.names.index(c), self.pseudo * float(self.prior[j]), self.pseudo)
+                for j, c in enumerate(self.pool_by) if c is not None]
+
+
+def _pooled(U: np.ndarray, X: np.ndarray, names: list[str], pool_by: list[str | None], prior: np.ndarray,
+            pseudo: float) -> np.ndarray:
+    """Pooled shares: ``(n * share + pseudo * prior) / (n + pseudo)``, n = the raw count (>= 0; in
+    this order of operations, which the SQL query and Spark repeat)."""
+    U = U.copy()
+    for j, count in enumerate(pool_by):
+        if count is not None:
+            n = np.maximum(np.nan_to_num(np.asarray(X[:, names.index(count)], dtype=float)), 0.0)
+            U[:, j] = (n * U[:, j] + pseudo * float(prior[j])) / (n + pseudo)
+    return U
 
 
 def _unscaled(X: np.ndarray, kinds: list[str]) -> np.ndarray:
