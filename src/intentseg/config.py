@@ -210,6 +210,8 @@ class ApiKeySettings(_Section):
     name: str = Field(min_length=1, max_length=64, description="who holds the key (shown in logs and metrics)")
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="hex SHA-256 of the key (intentseg api-key)")
     scopes: list[Literal["read", "score"]] = Field(["read"], description="read: lookups, segments, runs; score: POST /v1/score")
+    rate_per_s: float | None = Field(None, gt=0, description="this key's rate (default: serve.rate_per_s)")
+    burst: int | None = Field(None, ge=1, description="this key's burst (default: serve.burst)")
 
 
 class ServeSettings(_Section):

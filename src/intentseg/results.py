@@ -44,14 +44,16 @@ class RunSegments:
         return {"run_id": self.run_id, "segments": self.segments}
 
 
-def list_runs(warehouse: Warehouse, output: OutputSettings | None = None, *, limit: int | None = 20) -> list[RunSummary]:
+def list_runs(warehouse: Warehouse, output: OutputSettings | None = None, *, limit: int | None = 20,
+              reap: bool = True) -> list[RunSummary]:
     """The run history, newest first, at most ``limit`` runs (all with ``None``); empty before any run.
 
-    Runs whose process died are marked ``interrupted`` first, when no run holds the lock.
+    Runs whose process died are marked ``interrupted`` first, when no run holds the lock (``reap=False``: a
+    pure read that never takes the run lock).
     """
     from .writeback import Tables
 
-    frame = Tables(warehouse, output or OutputSettings()).runs(limit)
+    frame = Tables(warehouse, output or OutputSettings()).runs(limit, reap=reap)
     return [_summary(row) for row in frame.to_dict("records")]
 
 

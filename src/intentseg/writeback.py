@@ -149,14 +149,16 @@ class Tables:
             _json_fields(fields) | {"run_id": run_id},
         )
 
-    def runs(self, limit: int | None = None) -> pd.DataFrame:
+    def runs(self, limit: int | None = None, *, reap: bool = True) -> pd.DataFrame:
         """Run history, newest first (an empty frame when nothing has run yet).
 
-        Runs whose process died are marked ``interrupted`` first, when no run holds the lock.
+        Runs whose process died are marked ``interrupted`` first, when no run holds the lock (``reap=False``:
+        a pure read that never takes the run lock, for a reader polling often such as ``intentseg serve``).
         """
         if not self.warehouse.table_exists(self.names.segment_runs):
             return pd.DataFrame(columns=list(RUN_COLUMNS))
-        self.reap_dead_runs()
+        if reap:
+            self.reap_dead_runs()
         cols = ", ".join(self.q(c) for c in RUN_COLUMNS if c != "model")
         df = self.warehouse.query(
             f"SELECT {cols} FROM {self.q(self.names.segment_runs)} ORDER BY {self.q('started_at')} DESC"
