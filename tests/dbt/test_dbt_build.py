@@ -1,0 +1,98 @@
+"""Real dbt: the generated package builds with dbt-duckdb and dbt-postgres, its tests pass, and every user's
+segment id, name and distance equal `intentseg assign` with the same model file.
+
+Each case: events of 300 users into a fresh warehouse (a DuckDB file, or a PostgreSQL schema of its own),
+`intentseg run --k 3 --model-out`, `intentseg dbt --model FILE --warehouse URL --out PKG`, then `dbt build` in a
+subprocess with profiles.yml, target and logs in the test's tmp folder (HOME too: nothing is written to the
+user's home), and `intentseg assign --model FILE` for the comparison.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import sqlalchemy as sa
+
+from intentseg.cli.app import app
+from intentseg.warehouse import connect
+from tests.conftest import IN_CI, isolated_url
+
+from .conftest import N_USERS, fit, load_events
+
+DBT = Path(sys.executable).with_name("dbt")
+
+
+def _profile(engine: str, url: str) -> dict[str, Any]:
+    """The dbt target for a warehouse URL of the test fixtures."""
+    if engine == "duckdb":
+        return {"type": "duckdb", "path": url.removeprefix("duckdb:///"), "schema": "main", "threads": 1}
+    parsed = sa.engine.make_url(url)
+    return {"type": "postgres", "host": parsed.host, "port": parsed.port or 5432, "user": parsed.username,
+            "password": parsed.password or "", "dbname": parsed.database, "schema": parsed.query["schema"], "threads": 1}
+
+
+def dbt_build(project: Path, profile: dict[str, Any], tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    import yaml
+
+    if not DBT.is_file():
+        reason = f"dbt is not installed next to {sys.executable}: pip install 'intentseg[dbt]'"
+        pytest.fail(f"CI=true requires dbt: {reason}") if IN_CI else pytest.skip(reason)
+    profiles = tmp_path / "profiles"
+    profiles.mkdir()
+    (profiles / "profiles.yml").write_text(yaml.safe_dump({"intentseg": {"target": "test", "outputs": {"test": profile}}}))
+    env = {**os.environ, "DBT_PROFILES_DIR": str(profiles), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+           "DBT_USE_COLORS": "false", "HOME": str(tmp_path)}
+    return subprocess.run(
+        [str(DBT), "build", "--project-dir", str(project), "--target-path", str(tmp_path / "target"),
+         "--log-path", str(tmp_path / "logs"), "--threads", "1"],
+        env=env, capture_output=True, text=True, timeout=600, cwd=tmp_path,
+    )
+
+
+def _generate(url: str, model_path: Path, out: Path) -> None:
+    from typer.testing import CliRunner
+
+    result = CliRunner().invoke(app, ["dbt", "--model", str(model_path), "--warehouse", url, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+
+
+def _read(url: str, table: str) -> Any:
+    with connect(url) as wh:
+        frame = wh.query(f"SELECT user_id, segment_id, segment_name, distance FROM {wh.quote_table(table)}")
+    return frame.sort_values("user_id").reset_index(drop=True)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("engine", [pytest.param("duckdb", id="duckdb"),
+                                    pytest.param("postgres", id="postgres", marks=pytest.mark.db)])
+def test_dbt_build_scores_every_user_as_intentseg_assign(engine, tmp_path):
+    import intentseg
+
+    with isolated_url(engine, tmp_path) as url:
+        load_events(url)
+        model_path = fit(url, tmp_path / "model.json")
+        _generate(url, model_path, tmp_path / "pkg")
+
+        built = dbt_build(tmp_path / "pkg", _profile(engine, url), tmp_path)
+        assert built.returncode == 0, built.stdout[-4000:] + built.stderr[-2000:]
+        assert "ERROR=0" in built.stdout and "WARN=0" in built.stdout and "PASS=" in built.stdout, built.stdout[-2000:]
+
+        intentseg.assign(url, model=model_path)
+        expected, got = _read(url, "user_segments"), _read(url, "intentseg_user_segments")
+        with connect(url) as wh:
+            sizes = wh.query('SELECT segment_id, n_users FROM "intentseg_segment_sizes"').set_index("segment_id")["n_users"]
+
+    assert len(got) == len(expected) == N_USERS
+    assert got["user_id"].tolist() == expected["user_id"].tolist()
+    assert got["segment_id"].tolist() == expected["segment_id"].tolist()
+    assert got["segment_name"].tolist() == expected["segment_name"].tolist()
+    np.testing.assert_allclose(got["distance"].to_numpy(float), expected["distance"].to_numpy(float), rtol=1e-9, atol=1e-12)
+    assert got["segment_id"].nunique() >= 2  # a real split, not one segment for everyone
+    counts = expected["segment_id"].value_counts()
+    assert {int(i): int(n) for i, n in sizes.items() if n} == {int(i): int(n) for i, n in counts.items()}
