@@ -97,19 +97,15 @@ class Edge:
         if length is not None and length > self.max_body:
             await self._problem(send, _too_large(self.max_body))
             return
-        seen = [0]
-
-        async def counted() -> Message:
-            message = await receive()
-            seen[0] += len(message.get("body", b""))
-            if seen[0] > self.max_body:
-                raise _too_large(self.max_body)
-            return message
-
+        if length is None and scope["method"] in ("POST", "PUT", "PATCH"):
+            # no Content-Length (chunked): read it here, up to the limit, and hand the app the whole body
+            body = await _read_at_most(receive, self.max_body)
+            if body is None:
+                await self._problem(send, _too_large(self.max_body))
+                return
+            receive = _replay(body)
         try:
-            await self.app(scope, counted, send)
-        except TooLarge as exc:
-            await self._problem(send, exc)
+            await self.app(scope, receive, send)
         except Exception as exc:  # noqa: BLE001 - the last resort: one line, no traceback, no secrets
             log.error("Internal error on %s %s: %s: %s", scope["method"], scope["path"], type(exc).__name__,
                       self.scrub(str(exc))[:300])
@@ -131,6 +127,32 @@ def _content_length(scope: Scope) -> int | None:
             except ValueError:
                 return None
     return None
+
+
+async def _read_at_most(receive: Receive, limit: int) -> bytes | None:
+    """The request body, or None once it passes ``limit`` bytes."""
+    parts, size = [], 0
+    while True:
+        message = await receive()
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        parts.append(chunk)
+        if not message.get("more_body"):
+            return b"".join(parts)
+
+
+def _replay(body: bytes) -> Receive:
+    sent = [False]
+
+    async def receive() -> Message:
+        if not sent[0]:
+            sent[0] = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return {"type": "http.disconnect"}
+
+    return receive
 
 
 def _too_large(limit: int) -> TooLarge:

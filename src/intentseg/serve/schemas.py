@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-UserId = int | str
+UserId = int | Annotated[str, StringConstraints(min_length=1, max_length=200)]
 _Text = Field(default=None, max_length=2000)
 
 
@@ -88,7 +88,7 @@ class Search(_Strict):
 class ArticleView(_Strict):
     user_id: UserId
     timestamp: dt.datetime
-    article_id: str = Field(min_length=1, max_length=200)
+    article_id: int | Annotated[str, StringConstraints(min_length=1, max_length=200)]
     time_spent: float | None = Field(default=None, ge=0, le=1e7, description="seconds")
 
     _ts = field_validator("timestamp")(_in_range)

@@ -59,6 +59,8 @@ def _event_frame(source: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
     frame = pd.DataFrame([{c: r.get(c) for c in columns} for r in rows], columns=columns)
     frame["timestamp"] = pd.to_datetime(frame["timestamp"], utc=True).dt.tz_localize(None).astype("datetime64[us]")
     frame["user_id"] = frame["user_id"].astype(str)
+    if "article_id" in frame:  # numbers or text, as the client sent them: one type for the SQL
+        frame["article_id"] = frame["article_id"].astype(str)
     return frame
 
 
