@@ -132,3 +132,40 @@ def test_tiny_inputs_still_fit(n):
     seg = Segmenter(random_state=0).fit(rng.normal(size=(n, 2)))
     assert 1 <= seg.selection_["k"] <= n
     assert len(seg.cluster_centers_) == seg.selection_["k"]
+
+
+def test_device_and_referrer_shares_are_pooled_by_clicks(tmp_path):
+    """A one-click user's device share (0 or 1) is pulled toward the average share; a heavy clicker's
+    stays near its own; without ``clicks`` among the features nothing is pooled; files keep it."""
+    import pandas as pd
+
+    from intentseg.model.transform import POOL_PSEUDO
+
+    rng = np.random.default_rng(0)
+    n = 400
+    clicks = np.where(np.arange(n) % 2 == 0, 1, 200)
+    df = pd.DataFrame({"user_id": np.arange(n), "clicks": clicks,
+                       "device_mobile_share": rng.integers(0, 2, n).astype(float),
+                       "intent_commercial_share": rng.uniform(0, 1, n)})
+    model = Segmenter(n_segments=2, random_state=0).fit(df)
+    t = model.transform_
+    prior = float(df["device_mobile_share"].mean())
+    j = t.names.index("device_mobile_share")
+    assert dict(zip(t.names, t.pool_by)) == {"clicks": None, "device_mobile_share": "clicks",
+                                             "intent_commercial_share": None}
+    assert t.prior[j] == pytest.approx(prior)
+    light = pd.DataFrame({"user_id": [1, 2], "clicks": [1, 1000], "device_mobile_share": [1.0, 1.0],
+                          "intent_commercial_share": [0.5, 0.5]})
+    pooled = t.unscale(t.apply(light[t.names].to_numpy(float)))[:, j]
+    assert pooled[0] == pytest.approx((1 + POOL_PSEUDO * prior) / (1 + POOL_PSEUDO))
+    assert pooled[1] > 0.99  # many clicks: the user's own share
+    unpooled = Segmenter(n_segments=2, random_state=0, features=["device_mobile_share", "intent_commercial_share"]).fit(df)
+    assert unpooled.transform_.pooled() == []
+    model.save(tmp_path / "m.json")
+    again = Segmenter.load(tmp_path / "m.json")
+    np.testing.assert_array_equal(again.predict(df), model.predict(df))
+    assert again.transform_.pooled() == t.pooled()
+    d = json.loads((tmp_path / "m.json").read_text())
+    d["transform"]["pool"]["by"][j] = "nope"
+    with pytest.raises(Exception, match="transform.pool.by"):
+        Segmenter.from_dict(d)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from bench.quality.datasets import OURS, load_truth, materialise
-from bench.quality.suite import ari, run_pipeline, tiers_follow
+from bench.quality.suite import ari, run_pipeline, separability, tiers_follow
 
 N_USERS = 2_000
 BY_NAME = {d.name: d for d in OURS}
@@ -27,6 +27,8 @@ def test_three_planted_personas_give_three_tiers_in_engagement_order(data_root, 
     assert ari(assignments, truth) >= 0.9
     follows, ranks = tiers_follow(assignments, truth)
     assert follows, ranks
+    bound = separability(sel["user_ids"], sel["Z"], truth, seed=0)
+    assert bound["separable"] and bound["forest_accuracy"] >= 0.95, bound
 
 
 def test_four_planted_personas_are_not_two(data_root, tmp_path):
@@ -43,3 +45,6 @@ def test_weakly_separated_personas_fall_back_to_three_tiers_and_say_so(data_root
     assert sel["k"] == 3 and sel["fallback"]
     assert "classic three engagement tiers" in sel["reason"]
     assert assignments["segment_id"].nunique() == 3
+    # the fallback is honest: even a classifier that sees the personas cannot tell them apart
+    bound = separability(sel["user_ids"], sel["Z"], load_truth(folder), seed=0)
+    assert not bound["separable"] and bound["accuracy"] < 0.9, bound

@@ -48,12 +48,17 @@ def transform_columns(transform: FeatureTransform) -> list[Any]:
     from pyspark.sql import functions as F
 
     out = []
+    pools = {j: (transform.names[c], wp, m) for j, c, wp, m in transform.pooled()}
     for j, (name, kind) in enumerate(zip(transform.names, transform.kinds)):
         v = F.coalesce(F.col(f"`{name}`").cast("double"), F.lit(0.0))
         if kind == "log":
             v = F.log(F.lit(1.0) + F.greatest(v, F.lit(0.0)))
         elif kind in ("share", "flag"):
             v = F.least(F.greatest(v, F.lit(0.0)), F.lit(1.0))
+        if j in pools:  # a pooled share: (n * share + pseudo * prior) / (n + pseudo)
+            count, weighted_prior, pseudo = pools[j]
+            n = F.greatest(F.coalesce(F.col(f"`{count}`").cast("double"), F.lit(0.0)), F.lit(0.0))
+            v = (n * v + F.lit(weighted_prior)) / (n + F.lit(pseudo))
         out.append(((v - F.lit(float(transform.center[j]))) / F.lit(float(transform.scale[j]))).alias(f"z{j}"))
     return out
 

@@ -163,6 +163,26 @@ def _check_sections(d: dict[str, Any], where: str) -> None:
         raise _bad(where, "metrics must hold a number inertia and a whole n_iter")
 
 
+def _check_pool(pool: Any, names: list[str], kinds: list[str], where: str) -> None:
+    """``transform.pool`` (optional; files written before pooled shares have none): per feature the
+    count column it is pooled by (a model feature) or null, a finite prior in [0, 1], a positive pseudo."""
+    if pool is None:
+        return
+    n = len(names)
+    if not isinstance(pool, dict) or not {"by", "prior", "pseudo"} <= set(pool):
+        raise _bad(where, "transform.pool must hold by, prior and pseudo")
+    by = pool["by"]
+    if not isinstance(by, list) or len(by) != n or not all(
+            b is None or (b in names and kinds[j] == "share") for j, b in enumerate(by)):
+        raise _bad(where, f"transform.pool.by must give, per feature ({n}), null or the model column a share "
+                          f"is pooled by, got {by!r}"[:300])
+    prior = _finite_vector(pool["prior"], n, "transform.pool.prior", where)
+    if np.any((prior < 0) | (prior > 1)):
+        raise _bad(where, "transform.pool.prior must be shares in [0, 1]")
+    if not (_number(pool["pseudo"]) and math.isfinite(pool["pseudo"]) and pool["pseudo"] > 0):
+        raise _bad(where, f"transform.pool.pseudo must be a positive number, got {pool['pseudo']!r}")
+
+
 def restore(d: Any, cls: type[Segmenter], where: str = "model") -> Segmenter:
     """A fitted ``cls`` (a Segmenter) from a model file's contents, checked field by field.
 
@@ -185,6 +205,7 @@ def restore(d: Any, cls: type[Segmenter], where: str = "model") -> Segmenter:
         raise _bad(where, f"transform.kinds must list one of {list(KINDS)} per feature ({n}), got {kinds!r}"[:300])
     center = _finite_vector(transform["center"], n, "transform.center", where)
     scale = _finite_vector(transform["scale"], n, "transform.scale", where, positive=True)
+    _check_pool(transform.get("pool"), names, kinds, where)
     centers = _finite_matrix(d["centers"], None, n, "centers", where)
     k = len(centers)
     if k < 1:
@@ -204,7 +225,7 @@ def restore(d: Any, cls: type[Segmenter], where: str = "model") -> Segmenter:
     model.n_features_in_ = n
     if d["fitted_on_frame"]:
         model.feature_names_in_ = np.asarray(names, dtype=object)
-    model.transform_ = FeatureTransform(list(names), list(kinds), center, scale)
+    model.transform_ = FeatureTransform.from_dict(list(names), {**transform, "center": center, "scale": scale})
     model.cluster_centers_ = centers
     model.segment_names_ = segment_names
     model.engagement_ = engagement

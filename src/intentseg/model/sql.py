@@ -5,7 +5,8 @@ by the dialect of the one registry (``warehouse.dialects``). It repeats the Pyth
 step, so it assigns the same ids as ``Segmenter.predict``:
 
 * ``log`` columns: ``LN(1 + GREATEST(x, 0))`` (never ``LN(0)``, which is NULL on MariaDB); shares and
-  flags: ``LEAST(GREATEST(x, 0), 1)``; then ``(value - center) / scale``. NULL counts as 0, the
+  flags: ``LEAST(GREATEST(x, 0), 1)``; pooled shares ``(n * share + pseudo * prior) / (n + pseudo)``
+  with n = ``GREATEST(count, 0)``; then ``(value - center) / scale``. NULL counts as 0, the
   features contract's value for "no rows in that source".
 * squared distances summed feature by feature; the first id whose distance is <= every later one wins,
   i.e. the lowest id among ties, as ``argmin`` does.
@@ -54,13 +55,26 @@ def _sum(terms: list[exp.Expression]) -> exp.Expression:
     return total
 
 
-def _transformed(name: str, kind: str, center: float, scale: float) -> exp.Expression:
-    """``(f(value) - center) / scale`` of one feature column, as ``Transform`` computes it."""
+def _value(name: str) -> exp.Expression:
+    """The column as DOUBLE, NULL as 0."""
     v: exp.Expression = exp.func("COALESCE", exp.cast(_col(name), "DOUBLE"), exp.Literal.number(0))
+    return v
+
+
+def _transformed(name: str, kind: str, center: float, scale: float,
+                 pool: tuple[str, float, float] | None = None) -> exp.Expression:
+    """``(f(value) - center) / scale`` of one feature column, as ``Transform`` computes it; ``pool``:
+    (count column, pseudo * prior, pseudo) of a pooled share, ``(n * share + pseudo * prior) / (n + pseudo)``."""
+    v: exp.Expression = _value(name)
     if kind == "log":
         v = exp.func("LN", exp.Add(this=exp.Literal.number(1), expression=exp.func("GREATEST", v, exp.Literal.number(0))))
     elif kind in ("share", "flag"):
         v = exp.func("LEAST", exp.func("GREATEST", v, exp.Literal.number(0)), exp.Literal.number(1))
+    if pool is not None:
+        count, weighted_prior, pseudo = pool
+        n = exp.func("GREATEST", _value(count), exp.Literal.number(0))
+        top = exp.Add(this=exp.Mul(this=n, expression=v), expression=_number(weighted_prior))
+        v = exp.Div(this=exp.paren(top), expression=exp.paren(exp.Add(this=n.copy(), expression=_number(pseudo))))
     return exp.Div(this=exp.paren(exp.Sub(this=v, expression=_number(center))), expression=_number(scale))
 
 
@@ -78,8 +92,9 @@ def scoring_query(
     params: dict[str, Any] = {}
 
     z = exp.select(_col(user_id).as_("user_id")).from_(_table(features_table))
+    pools = {j: (t.names[c], wp, m) for j, c, wp, m in t.pooled()}
     for j, (name, kind) in enumerate(zip(t.names, t.kinds)):
-        z = z.select(_transformed(name, kind, t.center[j], t.scale[j]).as_(f"z{j}"))
+        z = z.select(_transformed(name, kind, t.center[j], t.scale[j], pools.get(j)).as_(f"z{j}"))
 
     dist = exp.select("user_id").from_("z")
     for s in range(k):
