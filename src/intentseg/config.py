@@ -151,6 +151,18 @@ def k_option(text: str | None, flag: str = "--k") -> int | str | None:
         raise ConfigError(f"{flag} {text!r}: {exc}.", hint=f"Pass {flag} auto, or a whole number from {K_MIN} to {K_MAX}.") from None
 
 
+def features_option(text: str | None) -> list[str] | str | None:
+    """A ``--features`` flag: named feature sets (``engagement+interests``) or comma-separated columns."""
+    if text is None or not text.strip():
+        return None
+    from .model.transform import FEATURE_SETS  # the CLI fits next: the model package is loaded anyway
+
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    if len(parts) == 1 and ("+" in parts[0] or parts[0].lower() in FEATURE_SETS):
+        return parts[0]  # validated with the settings (unknown set names fail there, naming the sets)
+    return parts
+
+
 class SegmentSettings(_Section):
     k: int | Literal["auto"] = Field("auto", description=f"number of segments: {K_RULE}")
     k_range: tuple[int, int] = Field((2, 10), description=f"k scanned by 'auto': [low, high] within {K_MIN}..{K_MAX}")

@@ -206,3 +206,73 @@ def test_what_the_build_reports_absent_is_never_a_trait(behaviour):
     told = Segmenter(n_segments=3, random_state=0).fit(df)
     assert not [t for p in told.profiles_ for t in p["traits"] if "time per click" in t]
     assert told.profiles_[2]["features"]["click_time_avg_s"]["effect_size"] > 0.5  # measured, just not evidence
+
+
+# -- content interests (docs/adr/0009-content-interests.md) ------------------------------------------------
+def _interest_profiles(top_sports: np.ndarray):
+    """Four segments of 100 users ranked by clicks; segment 3's sports shares are ``top_sports``, the
+    others' a fixed mix around 10%, so whether segment 3 is "sports readers" is up to the effect-size rule."""
+    from intentseg.model.transform import FeatureTransform
+
+    rng = np.random.default_rng(0)
+    labels = np.repeat([0, 1, 2, 3], 100)
+    clicks = np.exp(rng.normal(1.0 + labels, 0.3))
+    sports = np.where(labels == 3, np.resize(top_sports, len(labels)), np.resize([0.0, 0.1, 0.2], len(labels)))
+    raw = np.c_[clicks, sports, 1 - sports]
+    names = ["clicks", "interest_page_sports_share", "interest_page_other_share"]
+    kinds = ["log", "share", "share"]
+    Z = FeatureTransform.fit(raw, names, kinds, "standard").apply(raw)
+    sections = {"interest_page_sports_share": "Sports & Co", "interest_page_other_share": "other"}
+    profiles = build_profiles(raw, Z, labels, 4, names, kinds, sections=sections)
+    return profiles, name_and_advise(profiles, names, {}, np.arange(4.0), 4)
+
+
+def test_a_segment_reading_one_section_is_named_after_it():
+    # segment 3: 80-100% sports pages vs about 10% for everyone else -> d far above 0.5, 80 points apart
+    profiles, names = _interest_profiles(np.array([0.8, 0.9, 1.0]))
+    assert names[3] == "Highly engaged · Sports & Co readers"  # the section's own label, not its column slug
+    assert any("share of pages in Sports & Co" in t for t in profiles[3]["traits"])
+    assert "Sports & Co content" in profiles[3]["advice"]
+    assert not any("other readers" in n for n in names)  # the 'other' share names no one
+
+
+def test_an_interest_below_the_effect_size_rule_names_no_one():
+    # segment 3: sports shares 0 or 1, a fifth of them 1 -> 20% vs 10% (10 points) but with a spread that
+    # keeps d under 0.5 (about 0.47): no trait, no noun
+    profiles, names = _interest_profiles(np.array([0.0, 0.0, 0.0, 0.0, 1.0]))
+    d = profiles[3]["features"]["interest_page_sports_share"]["effect_size"]
+    assert abs(d) < 0.5 and profiles[3]["features"]["interest_page_sports_share"]["mean"] == pytest.approx(0.2)
+    assert "Sports" not in names[3] and not any("Sports" in t for t in profiles[3]["traits"])
+
+
+def test_named_feature_sets_resolve_against_the_frame():
+    from intentseg.model.transform import resolve_feature_set
+
+    columns = ["user_id", "clicks", "searches", "intent_commercial_share", "interest_page_a_share",
+               "interest_page_other_share"]
+    assert resolve_feature_set("interests", columns) == ["interest_page_a_share", "interest_page_other_share"]
+    assert resolve_feature_set("engagement+interests", columns) == [
+        "clicks", "searches", "intent_commercial_share", "interest_page_a_share", "interest_page_other_share"]
+    assert resolve_feature_set("intent", columns) == ["searches", "intent_commercial_share"]
+    with pytest.raises(ValueError, match="unknown feature set"):
+        resolve_feature_set("engagement+hobbies", columns)
+
+
+def test_a_segmenter_asked_for_a_feature_set_keeps_it_in_the_model_file(tmp_path):
+    rng = np.random.default_rng(1)
+    n = 300
+    sports = rng.choice([0.05, 0.9], n)
+    frame = pd.DataFrame({"user_id": np.arange(n), "clicks": rng.poisson(5, n) + 1,
+                          "interest_page_sports_share": sports, "interest_page_other_share": 1 - sports})
+    frame.attrs["run"] = {"interests": {"clickstream": {"interest_page_sports_share": "sports",
+                                                        "interest_page_other_share": "other"}}}
+    model = Segmenter(n_segments=2, features="engagement+interests", random_state=0).fit(frame)
+    assert model.feature_names_ == ["clicks", "interest_page_sports_share", "interest_page_other_share"]
+    assert model.metadata_["feature_labels"]["interest_page_sports_share"] == "sports"
+    model.save(tmp_path / "m.json")
+    again = Segmenter.load(tmp_path / "m.json")
+    assert again.features == "engagement+interests"
+    np.testing.assert_array_equal(again.predict(frame), model.predict(frame))
+    with pytest.raises(Exception, match="matches no column"):
+        Segmenter(n_segments=2, features="interests", random_state=0).fit(frame.drop(
+            columns=["interest_page_sports_share", "interest_page_other_share"]))

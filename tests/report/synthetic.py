@@ -79,6 +79,11 @@ def user_features(n: int, seed: int = 0) -> pd.DataFrame:
     df["last_seen"] = last_seen
     df["recency_days"] = recency
     df["engagement_score"] = np.log1p(df["total_events"]) + np.log1p(df["active_days"])
+    # content interests (page sections of the clicks): each kind of user leans to its own sections
+    sections = np.array([[.5, .2, .1, .1, .1], [.2, .4, .2, .1, .1], [.1, .1, .6, .1, .1], [.05, .1, .05, .7, .1]])
+    section_share = (rng.dirichlet(np.ones(5), n) * 0.3 + sections[g] * 0.7) * (clicks > 0)[:, None]
+    for j, name in enumerate(("news", "sports", "culture", "shop", "other")):
+        df[f"interest_page_{name}_share"] = section_share[:, j]
     # Rows with no event at all cannot exist: every user is in at least one source.
     none = df["total_events"] == 0
     df.loc[none, ["clicks", "sessions", "distinct_pages", "total_events", "has_clickstream"]] = 1

@@ -65,7 +65,7 @@ def test_report_renders_offline_without_errors(browser, evil_data, evil_report):
         assert outside == [], f"requests left the file: {outside}"
         # Every chart rendered: PNGs decoded, every Plotly div holds an SVG.
         widths = page.eval_on_selector_all("img.static", "imgs => imgs.map(i => i.complete ? i.naturalWidth : 0)")
-        assert len(widths) == 7 and all(w > 0 for w in widths)
+        assert len(widths) == 8 and all(w > 0 for w in widths)
         plots = page.eval_on_selector_all(".report-plot", "ds => ds.map(d => d.querySelectorAll('svg').length)")
         assert plots and all(n > 0 for n in plots)
         # The cards are the run's segments, in id order, with their sizes.

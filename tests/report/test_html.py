@@ -11,7 +11,7 @@ from intentseg.report import render_report
 from intentseg.report.data import redact_url
 from intentseg.report.html import script_json
 
-CHART_FILES = {"classic", "sizes", "profiles", "k_selection", "projection", "intent_mix", "transitions"}
+CHART_FILES = {"classic", "sizes", "profiles", "k_selection", "projection", "intent_mix", "interest_mix", "transitions"}
 
 
 def test_render_report_writes_index_and_one_png_per_chart(data, tmp_path):

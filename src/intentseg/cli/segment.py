@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from ..config import K_RULE, k_option, load_settings
+from ..config import K_RULE, features_option, k_option, load_settings
 from ..errors import InputError
 from ..warehouse import connect
 from .app import PRESET, app, check_writable, console, k_line, out, print_json
@@ -26,7 +26,9 @@ def segment_command(
     warehouse: str = typer.Option(None, "--warehouse", "-w", help="Warehouse URL (default: settings)."),
     k: str = typer.Option(None, "--k", help=f"Number of segments: {K_RULE} (default: settings, else auto)."),
     k_range: str = typer.Option(None, "--k-range", help="k values scanned by --k auto, LOW:HIGH (default 2:10)."),
-    features: str = typer.Option(None, "--features", help="Comma-separated model features (default: the built-in set)."),
+    features: str = typer.Option(None, "--features", help="Model features: named sets (engagement, intent, "
+                                 "interests, or joined by '+', e.g. engagement+interests) or comma-separated columns "
+                                 "(default: engagement)."),
     model_out: Path = typer.Option(None, "--model-out", help="Write the fitted model to this JSON file."),
     config: Path = typer.Option(None, "--config", "-c", help="intentseg.toml with segment settings."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object with the segments and k scores."),
@@ -38,7 +40,7 @@ def segment_command(
     segment = {
         "k": k_option(k),
         "k_range": _parse_range(k_range),
-        "features": [f.strip() for f in features.split(",") if f.strip()] if features else None,
+        "features": features_option(features),
     }
     settings = load_settings(config, {"warehouse": warehouse, "segment": segment, "preset": preset})
     check_writable(model_out, "--model-out")

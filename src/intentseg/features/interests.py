@@ -124,23 +124,23 @@ class InterestPlan:
 
 
 # -- the section of each event -------------------------------------------------------------------------
-def _regexp_replace(value: exp.Expression, pattern: str, replacement: str = "") -> exp.Expression:
+def _regexp_replace(value: exp.Expr, pattern: str, replacement: str = "") -> exp.Expr:
     # no back-references in the replacement: they are written differently in Spark ($1) and elsewhere (\1)
     return exp.func("REGEXP_REPLACE", value, exp.Literal.string(pattern), exp.Literal.string(replacement))
 
 
-def url_path(url: exp.Expression) -> exp.Expression:
+def url_path(url: exp.Expr) -> exp.Expr:
     """The path (and query) of a URL: scheme and host removed when present."""
     return _regexp_replace(url, "^[a-zA-Z][a-zA-Z0-9+.-]*://[^/]*")
 
 
-def first_segment(path: exp.Expression) -> exp.Expression:
+def first_segment(path: exp.Expr) -> exp.Expr:
     """The first path segment, lower-cased; NULL when there is none (``/``, ``/?q=x``)."""
     segment = _regexp_replace(_regexp_replace(path, "^/+"), "[/?#].*$")
     return exp.func("NULLIF", exp.func("LOWER", segment), exp.Literal.string(""))
 
 
-def page_section(url: exp.Expression, settings: InterestSettings) -> exp.Expression:
+def page_section(url: exp.Expr, settings: InterestSettings) -> exp.Expr:
     """The section of a page view: the first matching rule's section, else the first path segment."""
     path = url_path(url)
     fallback = first_segment(path.copy())
@@ -220,7 +220,7 @@ def per_user_query(interests: SourceInterests, rows_cte: str) -> exp.Select:
                                .as_(column, quoted=True))
     if top:
         in_top: exp.Expression = exp.In(this=exp.column("section"), expressions=[exp.Literal.string(t) for t in top])
-        rest = exp.Case().when(in_top, exp.Literal.number(0)).else_(exp.column("weight"))
+        rest: exp.Expr = exp.Case().when(in_top, exp.Literal.number(0)).else_(exp.column("weight"))
     else:
         rest = exp.column("weight")
     other = list(interests.columns)[-1]

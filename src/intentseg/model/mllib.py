@@ -30,11 +30,13 @@ from sklearn.base import clone
 from sklearn.utils import check_random_state
 
 from .segmenter import Segmenter
-from .transform import DEFAULT_FEATURES, FeatureTransform
+from .transform import DEFAULT_FEATURES, FeatureTransform, resolve_feature_set
 
 
 def _feature_names(model: Segmenter, columns: list[str], dtypes: dict[str, str]) -> list[str]:
     """The model columns, chosen as ``Segmenter`` chooses them for a DataFrame."""
+    if isinstance(model.features, str):  # named feature sets
+        return resolve_feature_set(model.features, list(columns))
     if model.features is not None:
         return list(model.features)
     numeric = ("tinyint", "smallint", "int", "bigint", "float", "double", "decimal")

@@ -20,6 +20,10 @@ Nouns come only from traits where the segment is *higher* than the rest, and a s
 ("browsers", "searchers", "readers") only when at least two sources are evidence: with one source its
 volume is the engagement the tier already names.
 
+Content interests (``interest_<page|article>_<section>_share``, docs/adr/0009) name readers of their
+section: ``"Highly engaged · sports readers"``, by the section's label (the feature run's, else the
+column's words); the ``other`` share names no one.
+
 Profiles also keep ``z``, the segment's transformed mean against all users in standard deviations, for
 the charts; ``lift`` is the ratio of raw means, in the feature's units.
 """
@@ -29,6 +33,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 import numpy as np
+
+from ..features.interests import OTHER, fallback_label, is_interest, kind_of
 
 TIERS = ("Low engagement", "Moderate engagement", "Highly engaged")
 
@@ -94,6 +100,8 @@ _ORIGINS: tuple[tuple[str, str, str | None], ...] = (
     ("article_views", "article_views", None),
     ("distinct_articles", "article_views", None),
     ("has_article_views", "article_views", None),
+    ("interest_page_", "clickstream", "url"),
+    ("interest_article_", "article_views", None),
 )
 
 # Plain-word labels for the trait sentences; other names are shown with underscores as spaces.
@@ -158,11 +166,23 @@ def tier_in_name(name: str) -> int | None:
     return None
 
 
-def label_of(name: str) -> str:
+def section_of(name: str, labels: Mapping[str, str] | None = None) -> str:
+    """The section label of an interest column (the feature run's label, else the column's words)."""
+    return (labels or {}).get(name) or fallback_label(name)
+
+
+def label_of(name: str, labels: Mapping[str, str] | None = None) -> str:
+    if is_interest(name):
+        what = "pages" if kind_of(name) == "page" else "article views"
+        return f"share of {what} in {section_of(name, labels)}"
     return LABELS.get(name, name.replace("_", " "))
 
 
-def noun_of(name: str) -> str:
+def noun_of(name: str, labels: Mapping[str, str] | None = None) -> str | None:
+    """What to call users high on ``name``; None for an interest's ``other`` share (it names no one)."""
+    if is_interest(name):
+        section = section_of(name, labels)
+        return None if name.endswith(f"_{OTHER}_share") else f"{section} readers"
     return TRAIT_NOUNS.get(name, f"high {name.replace('_', ' ')}")
 
 
@@ -252,13 +272,14 @@ def build_profiles(
     names: list[str],
     kinds: list[str],
     supported: np.ndarray | None = None,
+    sections: Mapping[str, str] | None = None,
 ) -> list[dict]:
     """One profile per segment: size, share, per-feature statistics, up to 3 traits that pass the rule.
 
     ``raw`` holds the model features in their own units, ``Z`` the same users transformed;
     ``supported`` (default: :func:`supported_features` of ``raw``) marks the features that can carry
-    evidence. Each feature's statistics: mean, median, overall_mean, rest_mean and rest_median (the
-    other users), lift,
+    evidence; ``sections`` gives interest columns their section labels. Each feature's statistics: mean,
+    median, overall_mean, rest_mean and rest_median (the other users), lift,
     z (vs all users, for charts) and effect_size (``d`` vs the other users; None when infinite).
     """
     n = len(labels)
@@ -280,18 +301,20 @@ def build_profiles(
         ok = qualifying_traits(d, np.asarray(share_diff, dtype=float), kinds, supported)
         features = _feature_stats(names, seg_mean, seg_median, all_mean, rest_mean, rest_median, seg_z, d)
         strongest = [j for j in np.argsort(-np.abs(d), kind="stable") if ok[j]]
-        positive = [j for j in np.argsort(-d, kind="stable") if ok[j] and d[j] > 0 and nouns_ok[j]]
+        positive = [j for j in np.argsort(-d, kind="stable")
+                    if ok[j] and d[j] > 0 and nouns_ok[j] and noun_of(names[j], sections) is not None]
         nouns: list[str] = []
         for j in positive:
-            if noun_of(names[j]) not in nouns:
-                nouns.append(noun_of(names[j]))
+            noun = noun_of(names[j], sections)
+            if noun is not None and noun not in nouns:
+                nouns.append(noun)
         profiles.append(
             {
                 "segment_id": s,
                 "size": size,
                 "share": size / n if n else 0.0,
                 "features": features,
-                "traits": [_trait_sentence(names[j], kinds[j], features[names[j]]) for j in strongest[:3]],
+                "traits": [_trait_sentence(names[j], kinds[j], features[names[j]], sections) for j in strongest[:3]],
                 # used for naming, dropped before the profile is exposed
                 "_nouns": nouns,
                 "_strength": float(d[positive[0]]) if positive else 0.0,
@@ -355,7 +378,11 @@ def name_and_advise(
 def advise(profile: dict, tier: int) -> str:
     """A short targeting suggestion from the segment's tier and strongest supported trait."""
     nouns = profile["_nouns"]
-    what = ADVICE.get(nouns[0], "test messages built on what sets them apart") if nouns else "broad messages"
+    what = "broad messages"
+    if nouns:
+        what = ADVICE.get(nouns[0]) or (
+            f"lead with {nouns[0].removesuffix(' readers')} content in newsletters and on the home page"
+            if nouns[0].endswith(" readers") else "test messages built on what sets them apart")
     return TIER_ADVICE[tier] + what + "."
 
 
@@ -391,8 +418,8 @@ def _still_true(name: str, s: int, tiers: list[int], ranks: np.ndarray, nouns: l
     return name == _rank_name(s, tiers, ranks)
 
 
-def _trait_sentence(name: str, kind: str, f: dict) -> str:
-    label, seg, rest = label_of(name), f["mean"], f["rest_mean"]
+def _trait_sentence(name: str, kind: str, f: dict, labels: Mapping[str, str] | None = None) -> str:
+    label, seg, rest = label_of(name, labels), f["mean"], f["rest_mean"]
     if kind in ("share", "flag"):
         word = "higher" if seg >= rest else "lower"
         return f"{word} {label} ({seg:.0%} vs {rest:.0%} of other users)"

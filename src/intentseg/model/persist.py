@@ -42,7 +42,8 @@ def to_dict(model: Segmenter) -> dict:
     if not isinstance(params["random_state"], (int, type(None))):
         params["random_state"] = None  # a RandomState object is not portable; the seed used is in metadata
     params["k_range"] = list(params["k_range"])
-    params["features"] = None if params["features"] is None else list(params["features"])
+    if params["features"] is not None and not isinstance(params["features"], str):  # a str names feature sets
+        params["features"] = list(params["features"])
     return {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,

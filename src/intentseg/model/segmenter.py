@@ -17,7 +17,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..errors import InputError, MissingColumnError
 from . import naming, persist, selection
-from .transform import DEFAULT_FEATURES, SCALINGS, FeatureTransform, rule_for
+from .transform import DEFAULT_FEATURES, SCALINGS, FeatureTransform, resolve_feature_set, rule_for
 
 
 class Segmenter(ClusterMixin, TransformerMixin, BaseEstimator):
@@ -31,9 +31,11 @@ class Segmenter(ClusterMixin, TransformerMixin, BaseEstimator):
         segment share, stability on refits; k = 3 with a stated reason when no k is clearly supported).
     k_range : (int, int)
         Smallest and largest k scanned by ``"auto"`` (inclusive).
-    features : list of str or None
+    features : list of str, str or None
         Model columns of a DataFrame. ``None``: the :data:`~intentseg.model.transform.DEFAULT_FEATURES`
-        present in the frame (or, when none is, every numeric column). Other columns (``user_id``,
+        present in the frame (or, when none is, every numeric column). A string names feature sets of
+        :data:`~intentseg.model.transform.FEATURE_SETS` (``"engagement+interests"``), resolved against
+        the frame's columns; the resolved columns are ``feature_names_``. Other columns (``user_id``,
         timestamps) are ignored. A numpy array is used whole, its columns named ``x0..xN``.
     scaling : "standard" or "robust"
         How transformed columns are scaled (mean/std, or median/IQR when outliers survive the log);
@@ -97,7 +99,7 @@ class Segmenter(ClusterMixin, TransformerMixin, BaseEstimator):
         n_segments: int | str = "auto",
         *,
         k_range: tuple[int, int] = (2, 10),
-        features: list[str] | None = None,
+        features: list[str] | str | None = None,
         scaling: str = "standard",
         n_init: int = 10,
         max_iter: int = 300,
@@ -169,8 +171,10 @@ class Segmenter(ClusterMixin, TransformerMixin, BaseEstimator):
         self.n_iter_ = n_iter
 
         k = len(centers)
+        labels = {f: label for f, label in _labels_in(X).items() if f in names}
         profiles = naming.build_profiles(raw, Z, self.labels_, k, names, kinds,
-                                         supported=naming.supported_features(raw, names, **_absent_in(X)))
+                                         supported=naming.supported_features(raw, names, **_absent_in(X)),
+                                         sections=labels)
         if sizes is not None:
             for p in profiles:
                 p["size"] = int(sizes[p["segment_id"]])
@@ -186,6 +190,8 @@ class Segmenter(ClusterMixin, TransformerMixin, BaseEstimator):
             "scikit_learn": sklearn.__version__,
             **metadata,
         }
+        if labels:  # the section label of each interest feature, for names and the report
+            self.metadata_["feature_labels"] = labels
         return self
 
     def _select_k(self, Z: np.ndarray, n: int, seed: int) -> dict:
@@ -313,7 +319,14 @@ class Segmenter(ClusterMixin, TransformerMixin, BaseEstimator):
         if hasattr(self, "feature_names_in_"):  # a refit on a numpy array must not keep a frame's names
             del self.feature_names_in_
         if isinstance(X, pd.DataFrame):
-            if self.features is not None:
+            if isinstance(self.features, str):
+                names = resolve_feature_set(self.features, [str(c) for c in X.columns])
+                if not names:
+                    raise InputError(
+                        f"The feature set {self.features!r} matches no column of the feature table.",
+                        hint="'interests' needs content-interest columns ([interests] in intentseg.toml, "
+                             "docs/features.md); or choose another set, e.g. engagement.")
+            elif self.features is not None:
                 names = list(self.features)
             else:
                 names = [f for f in DEFAULT_FEATURES if f in X.columns] or [
@@ -503,6 +516,14 @@ def _absent_in(X: Any) -> dict:
         return {}
     return {"absent_sources": list(run.get("absent_sources") or []),
             "absent_columns": dict(run.get("absent_columns") or {})}
+
+
+def _labels_in(X: Any) -> dict[str, str]:
+    """Section labels of interest columns (``build_features`` puts them in ``attrs["run"]["interests"]``)."""
+    run = getattr(X, "attrs", {}).get("run") if isinstance(X, pd.DataFrame) else None
+    if not isinstance(run, dict) or not isinstance(run.get("interests"), dict):
+        return {}
+    return {str(c): str(label) for columns in run["interests"].values() for c, label in columns.items()}
 
 
 def _follow(before: np.ndarray, after: np.ndarray, values: np.ndarray) -> np.ndarray:

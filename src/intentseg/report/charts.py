@@ -25,7 +25,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
 from ..errors import InputError, MissingColumnError
-from ..model.naming import label_of
+from ..features.interests import KINDS, OTHER, is_interest, kind_of
+from ..model.naming import label_of, section_of
 from .data import ReportData
 
 #: Okabe & Ito's colour-blind safe palette, in the order segments take it (yellow late: weak on white).
@@ -33,6 +34,10 @@ OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7", "
 #: Shades of one blue for the four search intents, so they never look like a segment's colour.
 INTENT_COLORS = ("#1F3A5F", "#4A6FA5", "#8FAACC", "#D3DEEC")
 INTENTS = ("navigational", "informational", "transactional", "commercial")
+#: Content sections take a qualitative palette unlike the segments' (their "other" share is grey).
+SECTION_CMAP = "tab20"
+OTHER_COLOR = "#C8C8C8"
+INTEREST_TITLES = {"page": "Page sections (URL path)", "article": "Article categories"}
 
 SCATTER_SAMPLE = 30_000
 PROJECTION_SAMPLE = 20_000
@@ -263,6 +268,39 @@ def plot_intent_mix(data: ReportData) -> Figure:
 
 
 @_literal_text
+def plot_interest_mix(data: ReportData) -> Figure:
+    """Per segment, the mean share of each content section, one panel per source (pages, articles)."""
+    mixes = interest_mix(data)
+    fig = Figure(figsize=(10.5, (0.5 * data.k + 1.9) * len(mixes) + 0.3), dpi=DPI, layout="constrained")
+    axes = fig.subplots(len(mixes), 1, squeeze=False)[:, 0]
+    cmap = colormaps[SECTION_CMAP]
+    for ax, (kind, mix) in zip(axes, mixes.items()):
+        left = np.zeros(data.k)
+        sections = [c for c in mix.columns if c != "users_with_sections"]
+        for i, section in enumerate(sections):
+            values = mix[section].to_numpy()
+            color = OTHER_COLOR if section == OTHER and i == len(sections) - 1 else _hex(cmap(i % cmap.N))
+            ax.barh(mix.index, values, left=left, color=color, label=section, edgecolor="white", linewidth=0.6)
+            for s, (v, start) in enumerate(zip(values, left)):
+                if v >= 0.08:
+                    ax.text(start + v / 2, s, f"{v:.0%}", ha="center", va="center", fontsize=8, color="#222222")
+            left += values
+        for s in range(data.k):
+            ax.text(1.02, s, f"{mix['users_with_sections'].iloc[s]:.0%} of users", va="center", fontsize=9)
+        ax.set_yticks(mix.index, [_wrap(n) for n in data.segment_names])
+        for tick, color in zip(ax.get_yticklabels(), segment_colors(data.k)):
+            tick.set_bbox(dict(facecolor="none", edgecolor=color, linewidth=2, boxstyle="round,pad=0.25"))
+        ax.invert_yaxis()
+        ax.set_xlim(0, 1.2)
+        ax.set_xticks([0, 0.25, 0.5, 0.75, 1.0], ["0%", "25%", "50%", "75%", "100%"])
+        ax.set_xlabel("mean share of the views of users with a section")
+        ax.set_title(INTEREST_TITLES.get(kind, kind), loc="left")
+        ax.spines[["top", "right"]].set_visible(False)
+        ax.legend(ncols=min(len(sections), 5), loc="lower left", bbox_to_anchor=(0, 1.08), frameon=False, fontsize=8)
+    return fig
+
+
+@_literal_text
 def plot_transitions(data: ReportData) -> Figure:
     """From-segment (previous run) → to-segment (this run) user counts, with row percentages.
 
@@ -303,6 +341,7 @@ CHARTS: dict[str, tuple[Callable[[ReportData], Figure], str]] = {
     "k_selection": (plot_k_selection, "Choosing k"),
     "projection": (plot_projection, "2-D projection"),
     "intent_mix": (plot_intent_mix, "Intent mix"),
+    "interest_mix": (plot_interest_mix, "Interest mix"),
     "transitions": (plot_transitions, "Transitions since the previous run"),
 }
 
@@ -359,6 +398,40 @@ def intent_mix(data: ReportData) -> pd.DataFrame:
     totals = sums[list(INTENTS)].sum(axis=1).replace(0, np.nan)
     sums[list(INTENTS)] = sums[list(INTENTS)].div(totals, axis=0).fillna(0.0)
     return sums
+
+
+def interest_labels(data: ReportData) -> dict[str, str]:
+    """Section label of each interest column: the feature run's (``run["interests"]``), else the model's."""
+    labels = dict((getattr(data.model, "metadata_", None) or {}).get("feature_labels") or {})
+    for columns in (data.run.get("interests") or {}).values():
+        labels.update(columns)
+    return labels
+
+
+def interest_mix(data: ReportData) -> dict[str, pd.DataFrame]:
+    """Per interest kind (``page``, ``article``): rows = segment ids, columns = section labels (mean share
+    over the segment's users who have a section there) and ``users_with_sections`` (their share)."""
+    columns = [c for c in data.users.columns if is_interest(str(c)) and kind_of(str(c))]
+    if not columns:
+        raise MissingColumnError(
+            "the interest mix needs content-interest columns (interest_*_share) in users; there are none.",
+            hint="Build features with [interests] on (the default) from a clickstream with URL paths, or an "
+                 "article_table (docs/features.md).")
+    labels = interest_labels(data)
+    out: dict[str, pd.DataFrame] = {}
+    for kind in KINDS.values():
+        mine = [c for c in columns if kind_of(str(c)) == kind]
+        if not mine:
+            continue
+        shares = data.users[mine].to_numpy(float)
+        has = shares.sum(axis=1) > 0
+        frame = pd.DataFrame(shares[has], columns=[section_of(c, labels) for c in mine])
+        frame["segment_id"] = data.users["segment_id"].to_numpy()[has]
+        mix = frame.groupby("segment_id").mean().reindex(range(data.k), fill_value=0.0)
+        with_sections = pd.Series(has).groupby(data.users["segment_id"].to_numpy()).mean()
+        mix["users_with_sections"] = with_sections.reindex(range(data.k), fill_value=0.0).to_numpy()
+        out[kind] = mix
+    return out
 
 
 def transition_table(data: ReportData) -> pd.DataFrame:

@@ -195,6 +195,14 @@ def _alt_text(data: ReportData, key: str) -> str:
         parts = [f"{n}: " + ", ".join(f"{mix[i].iloc[s]:.0%} {i}" for i in charts.INTENTS)
                  for s, n in enumerate(data.segment_names)]
         return "Stacked bars of the search intents of each segment. " + "; ".join(parts) + "."
+    if key == "interest_mix":
+        parts = []
+        for kind, mix in charts.interest_mix(data).items():
+            for s, n in enumerate(data.segment_names):
+                top = mix.drop(columns="users_with_sections").iloc[s].sort_values(ascending=False).head(3)
+                parts.append(f"{charts.INTEREST_TITLES.get(kind, kind)}, {n}: "
+                             + ", ".join(f"{v:.0%} {label}" for label, v in top.items()))
+        return "Stacked bars of each segment's mix of content sections. " + "; ".join(parts) + "."
     if key == "transitions":
         return ("Matrix of user counts from each segment of the previous run (rows) to each segment of this run "
                 f"(columns); {charts.changed_share(data):.1%} of returning users changed segment.")
@@ -217,6 +225,9 @@ def _caption(data: ReportData, key: str) -> str:
                       + sample,
         "intent_mix": "Intent shares weighted by the number of searches; on the right, the share of the "
                       "segment's users who searched at all.",
+        "interest_mix": "Mean share of each content section among the segment's users who viewed a page or "
+                        "article with a section (top sections over all users, the rest as other); on the "
+                        "right, the share of the segment's users who did.",
         "transitions": "Rows: segment in the previous run (or new users); columns: segment in this run "
                        "(or left). Cells: users and share of the row.",
     }.get(key, "")

@@ -67,6 +67,8 @@ def run_info(
         "k": len(model.segment_names_),
         "why_k": model.selection_.get("rule"),
         "metrics": metrics,
+        # section labels of the content-interest columns (the feature build's), for the interest mix
+        "interests": (features.attrs.get("run") or {}).get("interests") or {},
     }
 
 
@@ -93,7 +95,7 @@ def render_for_run(
                      metrics=metrics or {}),
         previous=previous,
         top_queries=top_queries(wh, settings, settings.output.user_segments),
-        feature_sql=feature_sql(wh.dialect, settings),
+        feature_sql=feature_sql(wh.dialect, settings, warehouse=wh),  # with the data's interest sections
         settings=settings.model_dump(mode="json", exclude={"warehouse"}),
     )
     return render_report(data, out_dir)
