@@ -44,7 +44,7 @@ from .model import Segmenter
 from .model.persist import to_dict
 from .model.results import assignments_of, chosen_metrics, count_sizes, profile_rows, segment_summaries
 from .model.sql import bound_scoring_sql
-from .model.transform import DEFAULT_FEATURES
+from .model.transform import DEFAULT_FEATURES, resolve_feature_set
 from .runs import exclusive_run
 from .warehouse import Warehouse, connect
 from .warehouse.base import Tracer, logical_type
@@ -196,7 +196,7 @@ class _InMemory(_Scorer):
     name = "python"
 
     def columns(self, r: _Run) -> list[str]:
-        return list(FEATURE_COLUMNS)  # read_features' columns
+        return r.wh.columns(r.table) if r.table else list(FEATURE_COLUMNS)  # interest columns vary by data
 
     def read(self, r: _Run) -> pd.DataFrame:
         return read_features(r.wh, r.table)
@@ -216,7 +216,7 @@ class _InWarehouse(_Scorer):
 
     def read(self, r: _Run) -> pd.DataFrame:
         """A seeded sample of ``segment.fit_sample_users`` users: the model's columns, or all for a report."""
-        wanted = list(FEATURE_COLUMNS) if r.report_dir else ["user_id", *_model_columns(r.seg, self.columns(r))]
+        wanted = self.columns(r) if r.report_dir else ["user_id", *_model_columns(r.seg, self.columns(r))]
         sql = _sample_query(r.wh, r.table, wanted, r.settings.segment.fit_sample_users, r.settings.segment.random_state)
         return r.wh.query(sql).sort_values("user_id", kind="stable").reset_index(drop=True)
 
@@ -288,6 +288,8 @@ def _model_columns(seg: Segmenter, columns: list[str]) -> list[str]:
     """The feature columns a fit of ``seg`` uses, or a fitted ``seg`` scores (what the sample must hold)."""
     if hasattr(seg, "feature_names_"):
         return list(seg.feature_names_)
+    if isinstance(seg.features, str):
+        return resolve_feature_set(seg.features, columns)
     if seg.features is not None:
         return list(seg.features)
     return [f for f in DEFAULT_FEATURES if f in columns] or [c for c in columns if c != "user_id"]
@@ -321,6 +323,8 @@ def _segmenter(r: _Run) -> None:
         return
     prev, r.previous_run_id = _previous_model(r.tables, r.previous)
     chosen = r.settings.segment.features
+    if isinstance(chosen, str):  # named feature sets: the columns they hold in this feature table
+        chosen = resolve_feature_set(chosen, r.scorer.columns(r)) or chosen
     if prev is not None:
         kept = list(prev.feature_names_)
         if chosen is None and set(kept) <= set(r.scorer.columns(r)):

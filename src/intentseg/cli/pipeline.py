@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 from rich.table import Table
 
-from ..config import K_RULE, k_option, load_settings
+from ..config import K_RULE, features_option, k_option, load_settings
 from .app import PRESET, app, check_writable, console, k_line, out, print_json
 
 if TYPE_CHECKING:
@@ -89,6 +89,9 @@ def run_cmd(
                                        "as Parquet folders here (default: back over JDBC to --warehouse)."),
     as_json: bool = JSON,
     preset: str | None = PRESET,
+    features: str | None = typer.Option(
+        None, "--features", help="Model features: named sets (engagement, intent, interests, or joined by '+', "
+        "e.g. engagement+interests) or comma-separated columns (default: settings, else engagement)."),
 ) -> None:
     """Build features, fit segments, write them back (with history) and report — one run."""
     from ..pipeline import run
@@ -105,7 +108,8 @@ def run_cmd(
     check_writable(model_out, "--model-out")
     with _progress(as_json) as progress:
         result = run(warehouse, config=config, k=k_option(k), model=loaded, previous=prev,
-                     settings=load_settings(config, {"preset": preset}) if preset else None,
+                     settings=load_settings(config, {"preset": preset, "segment": {"features": features_option(features)}})
+                     if preset or features else None,
                      report_dir=report, model_out=model_out, events=events, progress=progress)
     if as_json:
         print_json(result.to_json())
