@@ -9,6 +9,7 @@ user's home), and `intentseg assign --model FILE` for the comparison.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -55,6 +56,14 @@ def dbt_build(project: Path, profile: dict[str, Any], tmp_path: Path) -> subproc
     )
 
 
+def _with_a_quote_in_a_name(model_path: Path) -> Path:
+    """The model file with segment 0 renamed to a name holding a quote (SQL literals and dbt tests must cope)."""
+    model = json.loads(model_path.read_text())
+    model["segment_names"][0] = "Browsers' corner"
+    model_path.write_text(json.dumps(model))
+    return model_path
+
+
 def _generate(url: str, model_path: Path, out: Path) -> None:
     from typer.testing import CliRunner
 
@@ -76,7 +85,7 @@ def test_dbt_build_scores_every_user_as_intentseg_assign(engine, tmp_path):
 
     with isolated_url(engine, tmp_path) as url:
         load_events(url)
-        model_path = fit(url, tmp_path / "model.json")
+        model_path = _with_a_quote_in_a_name(fit(url, tmp_path / "model.json"))
         _generate(url, model_path, tmp_path / "pkg")
 
         built = dbt_build(tmp_path / "pkg", _profile(engine, url), tmp_path)
@@ -92,6 +101,7 @@ def test_dbt_build_scores_every_user_as_intentseg_assign(engine, tmp_path):
     assert got["user_id"].tolist() == expected["user_id"].tolist()
     assert got["segment_id"].tolist() == expected["segment_id"].tolist()
     assert got["segment_name"].tolist() == expected["segment_name"].tolist()
+    assert "Browsers' corner" in set(got["segment_name"])
     np.testing.assert_allclose(got["distance"].to_numpy(float), expected["distance"].to_numpy(float), rtol=1e-9, atol=1e-12)
     assert got["segment_id"].nunique() >= 2  # a real split, not one segment for everyone
     counts = expected["segment_id"].value_counts()

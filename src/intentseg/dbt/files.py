@@ -92,7 +92,8 @@ def _column(name: str, description: str, tests: list[Any] | None = None) -> dict
 def schema_yml(model: Segmenter, columns: list[str], labels: dict[str, str], meta: dict[str, Any]) -> dict[str, Any]:
     """models/schema.yml: every model and column described; keys, ids and names tested."""
     ids = list(range(len(model.segment_names_)))
-    names = [str(n) for n in model.segment_names_]
+    # dbt's accepted_values pastes each value between single quotes: a quote inside a name is doubled
+    names = [str(n).replace("'", "''") for n in model.segment_names_]
     features = [_column(c, docs.feature_doc(c, labels), _tests("unique", "not_null") if c == "user_id" else None)
                 for c in columns]
     segments = [
