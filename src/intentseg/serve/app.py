@@ -60,6 +60,7 @@ def create_app(settings: Settings, warehouse_url: str, *, poll: bool = True) -> 
     for module in (users, score, segments, runs, health):
         app.include_router(module.router)
     _handlers(app)
+    app.openapi = lambda: _document(app)  # type: ignore[method-assign]
     if settings.serve.cors_origins:
         from starlette.middleware.cors import CORSMiddleware
 
@@ -93,6 +94,37 @@ def _handlers(app: FastAPI) -> None:
         body = http_problem(422, f"Invalid request: {where}", "Correct the fields named (see docs/openapi.json).")
         body["type"] = "urn:intentseg:problem:invalid-input"
         return Response(json.dumps(body), status_code=422, media_type=MEDIA_TYPE)
+
+
+def _document(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's OpenAPI document with every error as a problem: FastAPI documents its validation errors
+    as ``application/json`` of its own shape; ours leave as ``application/problem+json`` ``Problem``. Any
+    route may answer 503 (in-flight cap) and 422 (invalid parameters)."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    from fastapi.openapi.utils import get_openapi
+
+    doc = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+    problem = {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    for operations in doc["paths"].values():
+        for op in operations.values():
+            responses = op["responses"]
+            responses.setdefault("503", {"description": "Overloaded (see Retry-After)"})
+            if op.get("parameters") or "requestBody" in op:
+                responses.setdefault("422", {"description": "Invalid input"})
+            for code, response in responses.items():
+                if code[0] in "45":
+                    response["content"] = problem
+                    if code == "422":
+                        response["description"] = "Invalid input"
+    schemas = doc.setdefault("components", {}).setdefault("schemas", {})
+    for unused in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(unused, None)
+    from .schemas import Problem
+
+    schemas["Problem"] = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    app.openapi_schema = doc
+    return doc
 
 
 def openapi_document(settings: Settings | None = None) -> dict[str, Any]:

@@ -9,7 +9,6 @@ unexpected exception into a 500 problem with one log line (no traceback, secrets
 from __future__ import annotations
 
 import logging
-import math
 import threading
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -157,8 +156,3 @@ def _replay(body: bytes) -> Receive:
 
 def _too_large(limit: int) -> TooLarge:
     return TooLarge(f"Request body above {limit:,} bytes.", hint="Send less per request, or raise serve.max_body_bytes.")
-
-
-def retry_after(seconds: float) -> str:
-    """A Retry-After value: whole seconds, at least 1."""
-    return str(max(1, math.ceil(seconds)))

@@ -6,6 +6,7 @@ becomes ``detail`` and its hint ``fix``. Anything else is a bug: 500 with a fixe
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from ..errors import (
@@ -53,14 +54,17 @@ def problem_of(exc: BaseException) -> tuple[int, dict[str, Any], dict[str, str]]
     status, slug = next((s, t) for cls, s, t in STATUS if isinstance(exc, cls))
     headers: dict[str, str] = {}
     if isinstance(exc, RateLimited):
-        from .limits import retry_after
-
         headers["Retry-After"] = retry_after(exc.retry_after_s)
     elif status == 503:
         headers["Retry-After"] = "1"
     elif status == 401:
         headers["WWW-Authenticate"] = 'Bearer realm="intentseg"'
     return status, _body(status, slug, exc.message, exc.hint), headers
+
+
+def retry_after(seconds: float) -> str:
+    """A Retry-After value: whole seconds, at least 1."""
+    return str(max(1, math.ceil(seconds)))
 
 
 def http_problem(status: int, detail: str, hint: str | None = None) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from . import problems, require
 router = APIRouter(prefix="/v1/score", tags=["score"])
 
 
-@router.post("", response_model=Scores, responses=problems(401, 403, 413, 422, 429, 503),
+@router.post("", response_model=Scores, responses=problems(400, 401, 403, 413, 422, 429, 503),
              summary="Segments for users' features or raw events", dependencies=[Depends(require("score"))])
 def score(request: Request, body: ScoreRequest) -> Scores:
     state = request.app.state
