@@ -4,7 +4,8 @@ segment id, name and distance equal `intentseg assign` with the same model file.
 Each case: events of 300 users into a fresh warehouse (a DuckDB file, or a PostgreSQL schema of its own),
 `intentseg run --k 3 --model-out`, `intentseg dbt --model FILE --warehouse URL --out PKG`, then `dbt build` in a
 subprocess with profiles.yml, target and logs in the test's tmp folder (HOME too: nothing is written to the
-user's home), and `intentseg assign --model FILE` for the comparison.
+user's home), and `intentseg assign --model FILE` for the comparison. On DuckDB the package is installed into a
+project of the user's as a local package (`dbt deps`); on PostgreSQL it runs on its own: both ways it is used.
 """
 
 from __future__ import annotations
@@ -38,22 +39,44 @@ def _profile(engine: str, url: str) -> dict[str, Any]:
             "password": parsed.password or "", "dbname": parsed.database, "schema": parsed.query["schema"], "threads": 1}
 
 
-def dbt_build(project: Path, profile: dict[str, Any], tmp_path: Path) -> subprocess.CompletedProcess[str]:
+def dbt(args: list[str], project: Path, profile: dict[str, Any], tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    """``dbt ARGS`` in ``project`` with the profile ``intentseg`` written into tmp (HOME there too)."""
     import yaml
 
     if not DBT.is_file():
         reason = f"dbt is not installed next to {sys.executable}: pip install 'intentseg[dbt]'"
         pytest.fail(f"CI=true requires dbt: {reason}") if IN_CI else pytest.skip(reason)
     profiles = tmp_path / "profiles"
-    profiles.mkdir()
+    profiles.mkdir(exist_ok=True)
     (profiles / "profiles.yml").write_text(yaml.safe_dump({"intentseg": {"target": "test", "outputs": {"test": profile}}}))
     env = {**os.environ, "DBT_PROFILES_DIR": str(profiles), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
            "DBT_USE_COLORS": "false", "HOME": str(tmp_path)}
     return subprocess.run(
-        [str(DBT), "build", "--project-dir", str(project), "--target-path", str(tmp_path / "target"),
-         "--log-path", str(tmp_path / "logs"), "--threads", "1"],
+        [str(DBT), *args, "--project-dir", str(project), "--log-path", str(tmp_path / "logs")],
         env=env, capture_output=True, text=True, timeout=600, cwd=tmp_path,
     )
+
+
+def _project_using(package: Path, folder: Path) -> Path:
+    """A dbt project of the user's that installs the package as a local package and builds a model on it."""
+    folder.mkdir()
+    (folder / "dbt_project.yml").write_text(
+        'name: analytics\nversion: "1.0.0"\nconfig-version: 2\nprofile: intentseg\n'
+        "vars:\n  intentseg:\n    intentseg_duration_cap_s: 1800\n")
+    (folder / "packages.yml").write_text(f"packages:\n  - local: {package}\n")
+    (folder / "models").mkdir()
+    (folder / "models" / "largest_segment.sql").write_text(
+        "SELECT segment_name FROM {{ ref('intentseg_segment_sizes') }} ORDER BY n_users DESC LIMIT 1\n")
+    return folder
+
+
+def build(engine: str, package: Path, profile: dict[str, Any], tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    """DuckDB: the package installed into a project (dbt deps, dbt build); PostgreSQL: the package on its own."""
+    project = package if engine != "duckdb" else _project_using(package, tmp_path / "analytics")
+    if project != package:
+        deps = dbt(["deps"], project, profile, tmp_path)
+        assert deps.returncode == 0, deps.stdout[-2000:]
+    return dbt(["build", "--target-path", str(tmp_path / "target"), "--threads", "1"], project, profile, tmp_path)
 
 
 def _with_a_quote_in_a_name(model_path: Path) -> Path:
@@ -88,9 +111,10 @@ def test_dbt_build_scores_every_user_as_intentseg_assign(engine, tmp_path):
         model_path = _with_a_quote_in_a_name(fit(url, tmp_path / "model.json"))
         _generate(url, model_path, tmp_path / "pkg")
 
-        built = dbt_build(tmp_path / "pkg", _profile(engine, url), tmp_path)
+        built = build(engine, tmp_path / "pkg", _profile(engine, url), tmp_path)
         assert built.returncode == 0, built.stdout[-4000:] + built.stderr[-2000:]
         assert "ERROR=0" in built.stdout and "WARN=0" in built.stdout and "PASS=" in built.stdout, built.stdout[-2000:]
+        assert ("largest_segment" in built.stdout) == (engine == "duckdb")  # the user's model built on the package
 
         intentseg.assign(url, model=model_path)
         expected, got = _read(url, "user_segments"), _read(url, "intentseg_user_segments")
