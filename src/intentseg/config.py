@@ -280,6 +280,18 @@ class DeliverSettings(_Section):
         return v
 
 
+class StreamSettings(_Section):
+    """``intentseg stream``: events from a broker, applied in micro-batches (docs/stream.md)."""
+
+    max_batch: int = Field(500, ge=1, le=100_000, description="messages per micro-batch (and at most in flight)")
+    max_wait_ms: int = Field(200, ge=1, description="how long a micro-batch waits to fill before it is applied")
+    ack_wait_s: float = Field(30, gt=0, description="nats: unacknowledged messages are sent again after this")
+    checkpoint_table: str = Field("intentseg_stream_checkpoints", min_length=1,
+                                  description="per stream: the last position applied, in the batch's transaction")
+    quarantine_table: str = Field("intentseg_stream_quarantine", min_length=1,
+                                  description="messages that are no JSON object or name no known source")
+
+
 class Settings(_Section):
     warehouse: str = DEFAULT_WAREHOUSE
     preset: str | None = Field(None, description="read the sources from an event schema: " + ", ".join(PRESETS))
@@ -292,6 +304,7 @@ class Settings(_Section):
     output: OutputSettings = Field(default_factory=OutputSettings)
     serve: ServeSettings = Field(default_factory=ServeSettings)
     deliver: DeliverSettings = Field(default_factory=DeliverSettings)
+    stream: StreamSettings = Field(default_factory=StreamSettings)
 
     @field_validator("sources")
     @classmethod

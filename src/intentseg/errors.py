@@ -122,3 +122,12 @@ class DeliveryFailed(IntentsegError):
 class DestinationClientMissing(ConfigError):
     """The Python client of a destination (httpx, pika, redis, nats-py) is not installed."""
 
+
+
+# -- streaming (intentseg stream) ------------------------------------------------------------------------------
+
+
+class BrokerUnavailable(IntentsegError):
+    """The broker of ``intentseg stream --from`` cannot be reached (down, wrong address, wrong password)."""
+
+    exit_code = 3
