@@ -7,6 +7,7 @@ with the same options. tests/dbt/test_dbt_build.py runs real dbt.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from types import SimpleNamespace
@@ -82,6 +83,15 @@ def test_the_package_has_dbt_s_files_and_its_name(package):
             assert isinstance(yaml.safe_load(package.files[name]), dict), name
 
 
+def test_the_package_carries_its_model_and_names_it_by_sha256(package, model, tmp_path):
+    text = package.files["intentseg_model.json"]
+    assert hashlib.sha256(text.encode()).hexdigest() == package.model_sha256
+    meta = _yaml(package, "models/schema.yml")["models"][0]["config"]["meta"]["intentseg"]
+    assert meta["model_sha256"] == package.model_sha256 and meta["k"] == len(model.segment_names_)
+    (tmp_path / "m.json").write_text(text)
+    assert (Segmenter.load(tmp_path / "m.json").cluster_centers_ == model.cluster_centers_).all()
+
+
 def test_every_model_and_column_is_described_and_the_keys_are_tested(package, model):
     models = {m["name"]: m for m in _yaml(package, "models/schema.yml")["models"]}
     assert list(models) == list(MODELS)
@@ -111,10 +121,13 @@ def test_every_source_column_is_described(package):
 
 
 def test_the_sources_follow_the_column_mapping(model):
-    settings = Settings(sources={"clickstream": {"table": "web_clicks", "columns": {"user_id": "visitor_id"}}})
+    settings = Settings(sources={"clickstream": {"table": "web_clicks", "columns": {"user_id": "visitor_id"}}},
+                        output={"query_intents": "search_intents"})
     package = build_package(model, settings)
     tables = {t["name"]: t for s in _yaml(package, "models/sources.yml")["sources"] for t in s["tables"]}
     assert tables["clickstream"]["identifier"] == "web_clicks"
+    assert tables["query_intents"]["identifier"] == "search_intents"
+    assert "{{ source('intentseg', 'query_intents') }}" in package.files["tests/intentseg_search_queries_have_intents.sql"]
     assert "visitor_id" in [c["name"] for c in tables["clickstream"]["columns"]]
     features = package.files["models/intentseg_user_features.sql"]
     assert "{{ source('intentseg', 'clickstream') }}" in features and '"visitor_id" AS user_id' in features

@@ -67,6 +67,11 @@ _VAR_DOCS = {
 }
 
 
+def model_text(model: Segmenter) -> str:
+    """The model file the package carries (what ``Segmenter.load`` reads), as text."""
+    return json.dumps(persist.to_dict(model), indent=2) + "\n"
+
+
 def _tests(*names: str) -> list[Any]:
     return list(names)
 
@@ -154,7 +159,7 @@ def _readme(model: Segmenter, settings: Settings, tables: dict[str, SourceTable]
 
 def package_files(
     model: Segmenter, settings: Settings, *, sql: dict[str, str], header: str, tables: dict[str, SourceTable],
-    columns: list[str], labels: dict[str, str], dialect: str, sha: str, run_id: str | None,
+    columns: list[str], labels: dict[str, str], dialect: str, sha: str, run_id: str | None, model_json: str,
 ) -> dict[str, str]:
     """Every file of the package, relative path -> text."""
     meta = {"model_sha256": sha, "run_id": run_id, "k": len(model.segment_names_),
@@ -168,7 +173,7 @@ def package_files(
         "tests/intentseg_search_queries_have_intents.sql": header + sql["intentseg_search_queries_have_intents"],
         "README.md": _readme(model, settings, tables, dialect, meta),
         ".gitignore": template("gitignore"),
-        "intentseg_model.json": json.dumps(persist.to_dict(model), indent=2) + "\n",
+        "intentseg_model.json": model_json,
     }
     for name in MODELS:
         files[f"models/{name}.sql"] = header + sql[name] + "\n"

@@ -10,7 +10,6 @@ options as dbt ``vars``. Refitting stays in Python: regenerate the package after
 from __future__ import annotations
 
 import hashlib
-import json
 import shutil
 import uuid
 from dataclasses import dataclass, field
@@ -28,15 +27,17 @@ from ..features.build import FeatureOptions, _plan_interests, feature_query, pla
 from ..model.sql import scoring_query
 from ..warehouse import Warehouse
 from ..warehouse.dialects import dialect_name
-from .files import ADAPTERS, GENERATED, MARKER, MODELS, adapter_for, package_files, template
+from .files import ADAPTERS, GENERATED, MARKER, MODELS, adapter_for, model_text, package_files, template
 from .sources import SourceTable, plan_source_tables
 from .sql import physical_tables, sentinel_options, to_dbt
+
+if TYPE_CHECKING:
+    from ..features.build import SourcePlan
+    from ..model.segmenter import Segmenter
 
 _FEATURES_REF = "{{ ref('intentseg_user_features') }}"
 _SEGMENTS_REF = "{{ ref('intentseg_user_segments') }}"
 
-if TYPE_CHECKING:
-    from ..model.segmenter import Segmenter
 
 @dataclass
 class DbtPackage:
@@ -59,14 +60,9 @@ class DbtPackage:
         }
 
 
-def model_digest(model: Segmenter) -> str:
-    """SHA-256 of the model's JSON (what identifies the model a package scores with)."""
-    from ..model import persist
-
-    return hashlib.sha256(json.dumps(persist.to_dict(model), sort_keys=True).encode("utf-8")).hexdigest()
-
-
-def _feature_tree(settings: Settings, warehouse: Warehouse | None) -> tuple[exp.Select, dict, dict[str, str]]:
+def _feature_tree(
+    settings: Settings, warehouse: Warehouse | None
+) -> tuple[exp.Select, dict[str, SourcePlan], dict[str, str]]:
     """The library's feature query (options as sentinels), the source plans and the interest labels."""
     plans = plan_sources(settings.mappings(), warehouse)
     interests = _plan_interests(warehouse, settings, plans, FeatureOptions.from_settings(settings))
@@ -134,7 +130,7 @@ def _model_sql(
             '{{ config(severity="warn") }}\n' + guard
             + "-- Search queries without an intent count in `searches` but in no intent share: classify them with\n"
             + "-- `intentseg features --warehouse URL` (or any `intentseg run`), which fills query_intents.\n"
-            + to_dbt(_intents_test(tree), dialect, jinja)
+            + to_dbt(_intents_test(tree), dialect, {**jinja, "query_intents": jinja[settings.output.query_intents]})
         ),
     }
     return sql, tables, columns, labels
@@ -148,7 +144,7 @@ def build_package(
     warehouse: Warehouse | None = None,
     run_id: str | None = None,
 ) -> DbtPackage:
-    """The dbt package for ``model`` (files in memory; :meth:`DbtPackage` ``write`` puts them on disk).
+    """The dbt package for ``model``, its files in memory (:func:`write_package` puts them in a folder).
 
     ``settings`` give the source mapping or preset, the feature options (the vars' defaults) and the output
     table names, as for ``intentseg run``. With a ``warehouse`` the sources are resolved against it (absent
@@ -158,9 +154,10 @@ def build_package(
     dialect = dialect_name(dialect)
     adapter_for(dialect)
     sql, tables, columns, labels = _model_sql(model, settings, dialect, warehouse)
-    sha = model_digest(model)
+    text = model_text(model)
+    sha = hashlib.sha256(text.encode("utf-8")).hexdigest()  # = sha256sum of the package's intentseg_model.json
     files = package_files(model, settings, sql=sql, header=_header(sha, run_id), tables=tables, columns=columns,
-                          labels=labels, dialect=dialect, sha=sha, run_id=run_id)
+                          labels=labels, dialect=dialect, sha=sha, run_id=run_id, model_json=text)
     return DbtPackage(files, dialect, sha, run_id, list(model.transform_.names), [str(n) for n in model.segment_names_])
 
 
