@@ -249,3 +249,16 @@ def test_the_readme_of_the_package_names_the_models_and_vars(package):
     for name in (*MODELS, "intentseg_since", "packages:", "dbt build", "query_intents"):
         assert name in readme, name
     assert "{{" not in readme and "{%" not in readme
+
+
+def test_an_absent_source_is_left_out_of_the_sources_and_reads_as_no_rows(fitted, model, tmp_path):
+    """A warehouse without article_views (and so without article metadata): the package still builds and runs."""
+    url = f"duckdb:///{tmp_path / 'two.duckdb'}"
+    with connect(fitted.url) as source, connect(url) as wh:
+        for name in ("clickstream", "search_queries", "query_intents"):
+            wh.write_table(name, source.query(f'SELECT * FROM "{name}"'))
+        package = build_package(model, warehouse=wh)
+        tables = [t["name"] for s in _yaml(package, "models/sources.yml")["sources"] for t in s["tables"]]
+        got = wh.query(render(package, "models/intentseg_user_features.sql"))
+    assert tables == ["clickstream", "search_queries", "query_intents"]
+    assert len(got) > 0 and got["article_views"].eq(0).all() and got["has_article_views"].eq(0).all()
