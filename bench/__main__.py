@@ -13,6 +13,8 @@
    MovieLens; ``bench/quality/``) → bench/results/quality.{json,md}.
 5. ``python -m bench kauto``: the default run (k = auto) against k given and the floor at 300k and 1M users
    → bench/results/kauto.{json,md}.
+6. ``python -m bench serve``: the HTTP API with 1M users in memory under wrk (lookups, scoring, memory, overload)
+   → bench/results/serve.{json,md}.
 
     .venv/bin/python -m bench                      # everything (the 10M case takes several minutes)
     .venv/bin/python -m bench --quick              # a small version: 20k users, MariaDB at 1k users
@@ -292,6 +294,13 @@ def quality(argv: list[str]) -> None:
     print(json.dumps(result["summary"], indent=2))
 
 
+def serve(argv: list[str]) -> None:
+    """``python -m bench serve``: intentseg serve under wrk (bench/bench_serve.py)."""
+    from bench.bench_serve import main as run_serve
+
+    run_serve(argv)
+
+
 def kauto(argv: list[str]) -> None:
     """``python -m bench kauto``: the default run (k = auto) against k given and the floor."""
     from bench.bench_kauto import main as run_kauto
@@ -299,7 +308,7 @@ def kauto(argv: list[str]) -> None:
     run_kauto(argv)
 
 
-SUBCOMMANDS = {"quality": quality, "kauto": kauto}
+SUBCOMMANDS = {"quality": quality, "kauto": kauto, "serve": serve}
 
 
 if __name__ == "__main__":
