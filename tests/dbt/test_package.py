@@ -14,6 +14,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import jinja2
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -181,13 +182,27 @@ def test_the_feature_model_equals_build_features_with_the_same_options(fitted, p
     pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-12)
 
 
-def test_the_segments_model_equals_predict(fitted, package, model):
+@pytest.mark.parametrize("features", [None, "engagement+intent+interests"], ids=["default-features", "with-interests"])
+def test_the_segments_model_equals_predict(fitted, model, features):
+    """The scoring model over the feature model's columns, also for a model that scores with content interests."""
     with connect(fitted.url) as wh:
-        features = build_features(wh)
-        wh.write_table("intentseg_user_features", features)
+        frame = build_features(wh)
+        fitted_model = model if features is None else Segmenter(n_segments=3, features=features, random_state=0).fit(frame)
+        package = build_package(fitted_model, warehouse=wh)
+        wh.write_table("intentseg_user_features", wh.query(render(package, "models/intentseg_user_features.sql")))
         got = wh.query(render(package, "models/intentseg_user_segments.sql")).sort_values("user_id").reset_index(drop=True)
-    assert got["segment_id"].tolist() == model.predict(features).tolist()
-    assert got["segment_name"].tolist() == [model.segment_names_[i] for i in got["segment_id"]]
+    assert features is None or any(c.startswith("interest_") for c in fitted_model.transform_.names)
+    assert got["segment_id"].tolist() == fitted_model.predict(frame).tolist()
+    assert got["segment_name"].tolist() == [fitted_model.segment_names_[i] for i in got["segment_id"]]
+    np.testing.assert_allclose(got["distance"], fitted_model.transform(frame).min(axis=1), rtol=1e-9)
+
+
+def test_a_model_on_interest_columns_needs_the_warehouse_that_plans_them(fitted):
+    with connect(fitted.url) as wh:
+        frame = build_features(wh)
+    model = Segmenter(n_segments=3, features="engagement+interests", random_state=0).fit(frame)
+    with pytest.raises(InputError, match="--warehouse"):
+        build_package(model)
 
 
 def test_jinja_like_text_in_a_user_s_expression_stays_sql(fitted, model):
