@@ -276,3 +276,19 @@ def test_a_segmenter_asked_for_a_feature_set_keeps_it_in_the_model_file(tmp_path
     with pytest.raises(Exception, match="matches no column"):
         Segmenter(n_segments=2, features="interests", random_state=0).fit(frame.drop(
             columns=["interest_page_sports_share", "interest_page_other_share"]))
+
+
+def test_a_model_on_interests_alone_ranks_segments_by_their_members_engagement():
+    # 150 sports fans with engagement scores near 2, 150 culture fans near 6: the interest shares carry no
+    # engagement weight, so the tiers must come from the members' engagement_score, not from the centres
+    rng = np.random.default_rng(2)
+    sports = np.r_[rng.uniform(0.8, 1.0, 150), rng.uniform(0.0, 0.2, 150)]
+    frame = pd.DataFrame({"user_id": np.arange(300), "interest_page_sports_share": sports,
+                          "interest_page_culture_share": 1 - sports,
+                          "engagement_score": np.r_[rng.normal(2, 0.3, 150), rng.normal(6, 0.3, 150)]})
+    model = Segmenter(n_segments=2, features="interests", random_state=0).fit(frame)
+    fans = model.labels_[:150]
+    assert set(fans) == {0} and set(model.labels_[150:]) == {1}  # sports fans: the less engaged segment
+    np.testing.assert_allclose(model.engagement_, [frame["engagement_score"][:150].mean(),
+                                                   frame["engagement_score"][150:].mean()])
+    assert model.segment_names_ == ["Low engagement", "Highly engaged"]

@@ -154,7 +154,10 @@ class Segmenter(ClusterMixin, TransformerMixin, BaseEstimator):
         """
         names = self.feature_names_
         weights = self._engagement_weights(names, from_frame)
-        order = np.argsort(centers @ weights, kind="stable")  # 0 = least engaged
+        # a model without engagement features (e.g. interests alone) is ordered by its members' engagement_score
+        by_members = from_frame and not any(rule_for(f).engagement for f in names) and _has_score(X)
+        key = _member_engagement(Z, centers, X) if by_members else centers @ weights
+        order = np.argsort(key, kind="stable")  # 0 = least engaged
         centers = centers[order]
         sizes = sizes[order] if sizes is not None else None
 
@@ -165,8 +168,8 @@ class Segmenter(ClusterMixin, TransformerMixin, BaseEstimator):
             centers, inherited, matched, drift = self._match_previous(previous, centers, X)
             sizes = _follow(unmatched, centers, sizes) if sizes is not None else None
         self.cluster_centers_ = centers
-        self.engagement_ = centers @ weights
         self.labels_ = self.predict(X)
+        self.engagement_ = _member_engagement(Z, centers, X, self.labels_) if by_members else centers @ weights
         self.inertia_ = inertia
         self.n_iter_ = n_iter
 
@@ -516,6 +519,20 @@ def _absent_in(X: Any) -> dict:
         return {}
     return {"absent_sources": list(run.get("absent_sources") or []),
             "absent_columns": dict(run.get("absent_columns") or {})}
+
+
+def _has_score(X: Any) -> bool:
+    return isinstance(X, pd.DataFrame) and "engagement_score" in X.columns
+
+
+def _member_engagement(Z: np.ndarray, centers: np.ndarray, X: pd.DataFrame, labels: np.ndarray | None = None) -> np.ndarray:
+    """Mean ``engagement_score`` of the users nearest each centre (0 for a centre nobody is nearest)."""
+    if labels is None:
+        labels = np.argmin(np.stack([((Z - c) ** 2).sum(axis=1) for c in centers], axis=1), axis=1)
+    score = X["engagement_score"].to_numpy(dtype=float)
+    total = np.bincount(labels, weights=score, minlength=len(centers))
+    count = np.bincount(labels, minlength=len(centers))
+    return np.divide(total, count, out=np.zeros(len(centers)), where=count > 0)
 
 
 def _labels_in(X: Any) -> dict[str, str]:
