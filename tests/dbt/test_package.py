@@ -236,6 +236,11 @@ def test_a_folder_intentseg_did_not_write_is_refused(package, tmp_path):
     with pytest.raises(InputError, match="not a package intentseg generated"):
         write_package(package, tmp_path)
     assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
+    with pytest.raises(InputError, match="a file, not a folder"):
+        write_package(package, tmp_path / "notes.txt")
+    with pytest.raises(InputError, match="cannot write the package"):
+        write_package(package, tmp_path / "notes.txt" / "pkg")  # its parent is a file
+    assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
 
 
 def test_latest_reads_the_newest_successful_run_s_model(fitted, model):

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from ..config import load_settings
-from .app import PRESET, app, check_writable, out, print_json
+from .app import PRESET, app, out, print_json
 
 
 @app.command("dbt")
@@ -29,7 +29,6 @@ def dbt_command(
     from ..warehouse import connect
 
     settings = load_settings(config, {"warehouse": warehouse, "preset": preset})
-    check_writable(out_dir, "--out", folder=True)
     use_warehouse = warehouse is not None or model == "latest"
     with connect(settings.warehouse) if use_warehouse else nullcontext() as wh:
         loaded, run_id = load_model(Path(model) if model != "latest" else model, wh, settings)

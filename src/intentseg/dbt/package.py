@@ -201,10 +201,10 @@ def write_package(package: DbtPackage, out: Path) -> DbtPackage:
     """
     out = Path(out)
     _check_out(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
     token = uuid.uuid4().hex[:8]
     fresh, old = out.parent / f".{out.name}.new-{token}", out.parent / f".{out.name}.old-{token}"
     try:
+        out.parent.mkdir(parents=True, exist_ok=True)
         for rel, text in package.files.items():
             path = fresh / rel
             path.parent.mkdir(parents=True, exist_ok=True)
