@@ -187,3 +187,18 @@ def test_slugs_are_ascii_unique_and_short():
                              "interest_page_other_share"]
     assert list(columns.values()) == ["Sci-Fi", "sci fi", "other", "Other!", "other"]
     assert all(len(c) <= 63 for c in interest_columns("article", ["y" * 300]))
+
+
+def test_scoring_sql_on_interest_columns_matches_predict(warehouse):
+    # a model on engagement+interests scores the written feature table in SQL exactly as predict does
+    from intentseg.model import Segmenter
+
+    load(warehouse)
+    s = settings(article_table="articles")
+    write_features(warehouse, s)
+    frame = build_features(warehouse, s)
+    model = Segmenter(n_segments=3, features="engagement+interests", random_state=0).fit(frame)
+    assert any(is_interest(f) for f in model.feature_names_)
+    scored = warehouse.query(model.to_sql(warehouse.dialect, features_table="user_features"))
+    scored = scored.sort_values("user_id").reset_index(drop=True)
+    assert scored["segment_id"].astype(int).tolist() == model.predict(frame).tolist()

@@ -173,7 +173,9 @@ def section_of(name: str, labels: Mapping[str, str] | None = None) -> str:
 
 def label_of(name: str, labels: Mapping[str, str] | None = None) -> str:
     if is_interest(name):
-        what = "pages" if kind_of(name) == "page" else "article views"
+        what, rest = ("pages", "sections") if kind_of(name) == "page" else ("article views", "categories")
+        if name.endswith(f"_{OTHER}_share"):
+            return f"share of {what} in other {rest}"
         return f"share of {what} in {section_of(name, labels)}"
     return LABELS.get(name, name.replace("_", " "))
 

@@ -70,12 +70,12 @@ def segment_colors(k: int) -> list[str]:
     return [_hex(cmap(i / (k - 1))) for i in range(k)]
 
 
-def feature_label(name: str) -> str:
-    """A feature's name in words, for axes and heatmap rows."""
+def feature_label(name: str, sections: dict[str, str] | None = None) -> str:
+    """A feature's name in words, for axes and heatmap rows (``sections``: interest columns' labels)."""
     for prefix, what in (("intent_", "intent"), ("device_", "device"), ("referrer_", "referrer")):
         if name.startswith(prefix) and name.endswith("_share"):
             return f"{what}: {name[len(prefix):-len('_share')]} (share)"
-    return label_of(name)
+    return label_of(name, sections)
 
 
 # --------------------------------------------------------------------------------------------- charts
@@ -153,7 +153,7 @@ def plot_profiles(data: ReportData) -> Figure:
             text = "–" if lift[i][j] is None else _times(lift[i][j])
             ax.text(j, i, text, ha="center", va="center", fontsize=8,
                     color="white" if abs(z[i, j]) > 0.6 * limit else "#222222")
-    ax.set_yticks(range(len(features)), [feature_label(f) for f in features])
+    ax.set_yticks(range(len(features)), [feature_label(f, interest_labels(data)) for f in features])
     ax.set_xticks(range(data.k), [_wrap(n) for n in data.segment_names], fontsize=9)
     ax.xaxis.tick_top()
     ax.tick_params(length=0)

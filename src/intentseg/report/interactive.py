@@ -95,7 +95,7 @@ def figure_profiles(data: ReportData) -> go.Figure:
     custom = [[[s["mean"], s["overall_mean"]] for s in row] for row in stats]
     limit = max(1.0, min(3.0, float(np.nanmax(np.abs(z))) if len(z) else 1.0))
     fig = go.Figure(go.Heatmap(
-        z=z, x=[_wrapped(f"{s}: {n}") for s, n in enumerate(data.segment_names)], y=[charts.feature_label(f) for f in features],
+        z=z, x=[_wrapped(f"{s}: {n}") for s, n in enumerate(data.segment_names)], y=[charts.feature_label(f, charts.interest_labels(data)) for f in features],
         text=text, texttemplate="%{text}", customdata=custom, colorscale="PuOr", reversescale=True, zmid=0,
         zmin=-limit, zmax=limit, colorbar=dict(title=dict(text="z-score", side="right")),
         hovertemplate="%{x}<br>%{y}<br>mean %{customdata[0]:,.3g} vs %{customdata[1]:,.3g} overall"
