@@ -282,3 +282,16 @@ def test_an_absent_source_is_left_out_of_the_sources_and_reads_as_no_rows(fitted
         got = wh.query(render(package, "models/intentseg_user_features.sql"))
     assert tables == ["clickstream", "search_queries", "query_intents"]
     assert len(got) > 0 and got["article_views"].eq(0).all() and got["has_article_views"].eq(0).all()
+
+
+def test_the_intents_test_lists_the_search_queries_not_yet_classified(fitted, package, tmp_path):
+    url = f"duckdb:///{tmp_path / 'copy.duckdb'}"
+    with connect(fitted.url) as source, connect(url) as wh:
+        for name in ("clickstream", "search_queries", "article_views", "query_intents"):
+            wh.write_table(name, source.query(f'SELECT * FROM "{name}"'))
+        sql = render(package, "tests/intentseg_search_queries_have_intents.sql")
+        assert wh.query(sql).empty  # intentseg run classified every query
+        searches = wh.query('SELECT * FROM "search_queries" LIMIT 1')
+        searches["query"] = "  Brand New Query  "
+        wh.write_table("search_queries", searches, mode="append")
+        assert wh.query(sql)["query"].tolist() == ["brand new query"]
