@@ -18,6 +18,7 @@ from . import ingest as _ingest  # noqa: F401,E402
 from . import pipeline as _pipeline  # noqa: F401,E402
 from . import segment as _segment  # noqa: F401,E402
 from . import serve as _serve  # noqa: F401,E402
+from . import stream as _stream  # noqa: F401,E402
 from .app import app, run_app
 
 __all__ = ["app", "main"]

@@ -35,6 +35,7 @@ from ..features.build import (
     _bind,
     _hoist,
     _parse,
+    _plan_interests,
     _rename_tables,
     _source_cte,
     _typed,
@@ -43,6 +44,7 @@ from ..features.build import (
     refresh_query_intents,
     render,
 )
+from ..features.interests import add_interests
 from ..ingest.idtype import existing_id_types
 from ..ingest.load import QUARANTINE_TYPES, Target, _quarantine_rows, ensure_table, ensure_unique, now_utc
 from ..ingest.validate import Rules
@@ -236,7 +238,9 @@ class Applier:
             wh.drop_table(touched)
 
     def touched_features(self, touched: str) -> pd.DataFrame:
-        """The default features of the users in table ``touched``, from all their events (one row each)."""
+        """The features of the users in table ``touched`` (one row each), from all their events: the feature
+        SQL of a full build with each source restricted to those users; content interests planned over every
+        event, as a full build plans them."""
         wh, settings = self.wh, self.settings
         plans = plan_sources(settings.mappings(), wh)
         refresh_query_intents(wh, settings, plans=plans)
@@ -255,6 +259,7 @@ class Applier:
         for name in SOURCES:
             ctes.append((f"{name}_per_user", _hoist(_parse(name), ctes)))
         final = _hoist(_parse("combine"), ctes)
+        final = add_interests(final, _plan_interests(wh, settings, plans, opts), ctes)
         for alias, body in ctes:
             final = final.with_(alias, as_=body)
         query = _rename_tables(_bind(final, _values(opts)), {"query_intents": opts.query_intents_table})
@@ -272,13 +277,14 @@ class Applier:
         return max(latest) if latest else None
 
     def _write_features(self, features: pd.DataFrame, touched: str) -> None:
-        """Replace the touched users' rows of the feature table (when it holds the default columns only)."""
+        """Replace the touched users' rows of the feature table (when it has the same columns: a change of the
+        content-interest columns waits for the next run's rebuild)."""
         wh, table = self.wh, self.settings.features.output_table
         if features.empty or not wh.table_exists(table):
             return
         columns = wh.columns(table)
-        if not set(columns) <= set(features.columns):
-            return  # a table with more columns (content interests): rebuilt by the next run
+        if set(columns) != set(features.columns):
+            return
         wh.execute(f"DELETE FROM {wh.quote_table(table)} WHERE {wh.quote('user_id')} IN "
                    f"(SELECT {wh.quote('user_id')} FROM {wh.quote_table(touched)})")
         wh.write_table(table, features[columns], mode="append")
