@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
 import sqlalchemy as sa
 
@@ -130,3 +131,29 @@ def test_dbt_build_scores_every_user_as_intentseg_assign(engine, tmp_path):
     assert got["segment_id"].nunique() >= 2  # a real split, not one segment for everyone
     counts = expected["segment_id"].value_counts()
     assert {int(i): int(n) for i, n in sizes.items() if n} == {int(i): int(n) for i, n in counts.items()}
+
+
+@pytest.mark.slow
+@pytest.mark.db
+def test_dbt_vars_set_the_feature_options_on_postgres(tmp_path):
+    """`dbt run --vars` (YAML: a date, numbers) gives the features of build_features with the same options."""
+    from intentseg.dbt import build_package, write_package
+    from intentseg.features import FEATURE_COLUMNS, build_features
+    from intentseg.model import Segmenter
+
+    with isolated_url("postgres", tmp_path) as url:
+        load_events(url)
+        with connect(url) as wh:
+            model = Segmenter(n_segments=3, random_state=0).fit(build_features(wh))  # fills query_intents too
+            write_package(build_package(model, dialect="postgres", warehouse=wh), tmp_path / "pkg")
+        variables = "{intentseg_since: 2026-09-10, intentseg_until: '2026-09-25 12:00:00', intentseg_session_gap_minutes: 10}"
+        ran = dbt(["run", "--select", "intentseg_user_features", "--vars", variables, "--threads", "1",
+                   "--target-path", str(tmp_path / "target")], tmp_path / "pkg", _profile("postgres", url), tmp_path)
+        assert ran.returncode == 0, ran.stdout[-4000:]
+        with connect(url) as wh:
+            expected = build_features(wh, since="2026-09-10", until="2026-09-25 12:00:00", session_gap_minutes=10)
+            got = wh.query('SELECT * FROM "intentseg_user_features"').sort_values("user_id").reset_index(drop=True)
+    columns = list(FEATURE_COLUMNS)
+    assert 0 < len(got) == len(expected) < N_USERS  # the window left users out
+    got = got[columns].astype(expected[columns].dtypes.to_dict())
+    pd.testing.assert_frame_equal(got, expected[columns], check_exact=False, rtol=1e-9)
