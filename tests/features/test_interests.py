@@ -202,3 +202,29 @@ def test_scoring_sql_on_interest_columns_matches_predict(warehouse):
     scored = warehouse.query(model.to_sql(warehouse.dialect, features_table="user_features"))
     scored = scored.sort_values("user_id").reset_index(drop=True)
     assert scored["segment_id"].astype(int).tolist() == model.predict(frame).tolist()
+
+
+def test_an_access_log_gives_page_sections(tmp_path):
+    # the access log's request paths are the clickstream urls: its visitors get page interests like any other
+    import intentseg.ingest as ig
+    from intentseg.warehouse import connect
+
+    ua = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36"
+    lines = [
+        # visitor 192.0.2.1: two sports pages and the home page (no section) -> sports 1.0
+        f'192.0.2.1 - - [10/Sep/2026:08:00:0{i} +0000] "GET {path} HTTP/1.1" 200 512 "-" "{ua}"'
+        for i, path in enumerate(["/sports/derby", "/", "/sports/tennis?page=2"])
+    ] + [
+        # visitor 192.0.2.2: one politics page -> politics 1.0
+        f'192.0.2.2 - - [10/Sep/2026:09:00:00 +0000] "GET /politics/vote HTTP/1.1" 200 512 "-" "{ua}"',
+    ]
+    log = tmp_path / "access.log"
+    log.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    url = f"duckdb:///{tmp_path / 'w.duckdb'}"
+    s = load_settings(None, {"ingest": {"visitor_salt": "test-salt"}}, environ={})
+    ig.ingest(log, url, settings=s, log_format="combined")
+    with connect(url) as wh:
+        df = build_features(wh, s)
+    assert df[["interest_page_sports_share", "interest_page_politics_share"]].to_numpy().tolist() in (
+        [[1.0, 0.0], [0.0, 1.0]], [[0.0, 1.0], [1.0, 0.0]])  # one visitor each, ids are salted hashes
+    assert df["interest_page_other_share"].sum() == 0

@@ -55,6 +55,10 @@ def assert_same_features(actual: pd.DataFrame, expected: pd.DataFrame) -> None:
             assert (pd.to_datetime(a) == pd.to_datetime(e)).all(), col
         else:
             np.testing.assert_allclose(a.astype(float), e.astype(float), rtol=1e-9, atol=1e-9, err_msg=col)
+    # content interests come from the clickstream a preset produces: the same sections and shares
+    interests = [c for c in expected.columns if is_interest(c)]
+    assert interests and [c for c in actual.columns if is_interest(c)] == interests
+    np.testing.assert_allclose(actual[interests].to_numpy(float), expected[interests].to_numpy(float), atol=1e-9)
 
 
 def preset_settings(preset: str, **options) -> Settings:
