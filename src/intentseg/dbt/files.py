@@ -122,7 +122,7 @@ def schema_yml(model: Segmenter, columns: list[str], labels: dict[str, str], met
     return {"version": 2, "models": models}
 
 
-def project_yml(settings: Settings, dialect: str) -> dict[str, Any]:
+def project_yml(settings: Settings) -> dict[str, Any]:
     """dbt_project.yml: runnable on its own (profile ``intentseg``), installable as a local package."""
     return {
         "name": "intentseg",
@@ -166,7 +166,7 @@ def package_files(
             "fitted_at": model.metadata_.get("fitted_at"), "generated_by": f"intentseg {__version__}"}
     yml_header = f"{MARKER} {__version__}: do not edit, regenerate after each refit (docs/dbt.md).\n"
     files = {
-        "dbt_project.yml": dump(project_yml(settings, dialect), _project_header(dialect)),
+        "dbt_project.yml": dump(project_yml(settings), _project_header(dialect)),
         "models/sources.yml": dump(sources_yml(tables), yml_header),
         "models/schema.yml": dump(schema_yml(model, columns, labels, meta), yml_header),
         "macros/intentseg.sql": template("intentseg_macros.sql"),
