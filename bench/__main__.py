@@ -15,6 +15,8 @@
    → bench/results/kauto.{json,md}.
 6. ``python -m bench serve``: the HTTP API with 1M users in memory under wrk (lookups, scoring, memory, overload)
    → bench/results/serve.{json,md}.
+6. ``python -m bench incremental``: one new day on 30 days of events, incremental features against a full
+   rebuild at 1M users → bench/results/incremental.{json,md}.
 
     .venv/bin/python -m bench                      # everything (the 10M case takes several minutes)
     .venv/bin/python -m bench --quick              # a small version: 20k users, MariaDB at 1k users
@@ -308,7 +310,14 @@ def kauto(argv: list[str]) -> None:
     run_kauto(argv)
 
 
-SUBCOMMANDS = {"quality": quality, "kauto": kauto, "serve": serve}
+def incremental(argv: list[str]) -> None:
+    """``python -m bench incremental``: one new day of events, incremental features against a full rebuild."""
+    from bench.bench_incremental import main as run_incremental
+
+    run_incremental(argv)
+
+
+SUBCOMMANDS = {"quality": quality, "kauto": kauto, "serve": serve, "incremental": incremental}
 
 
 if __name__ == "__main__":

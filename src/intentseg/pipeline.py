@@ -38,7 +38,8 @@ from sqlglot import exp
 
 from .config import Settings, SourceSettings, load_settings, with_overrides
 from .errors import InputError, IntentsegError, NoUsersError
-from .features import FEATURE_COLUMNS, read_features, write_features
+from .features import FEATURE_COLUMNS, read_features
+from .features.incremental import write_run_features
 from .fit import segmenter_for
 from .model import Segmenter
 from .model.persist import to_dict
@@ -140,6 +141,7 @@ class _Run:
     given: Segmenter | str | Path | None  # score with this model (or file), no refit: an assign run
     previous: Previous
     report_dir: str | Path | None
+    full: bool = False  # rebuild the feature state from every event (docs/incremental.md)
     # filled by the steps
     table: str = ""
     feature_run: dict[str, Any] = field(default_factory=dict)
@@ -301,7 +303,7 @@ def _features(r: _Run, events: str | Path | None) -> None:
     with r.steps.step("features", "Building user features inside the warehouse"):
         if events is not None:
             r.settings = _with_event_views(r.settings, r.wh.register_events(events))
-        feature_run = write_features(r.wh, r.settings)
+        feature_run = write_run_features(r.wh, r.settings, full=r.full)  # from the state when there is one
         r.table = feature_run.table or r.settings.features.output_table
         # what the build found missing: no segment name or trait may come from it (model/naming.py)
         r.feature_run = feature_run.to_dict()
@@ -432,6 +434,7 @@ def run(
     progress: Progress | None = None,
     tracer: Tracer | None = None,
     wait_s: float = 0,
+    full: bool = False,
 ) -> RunResult:
     """Build features, fit (or reuse ``model``), assign, write back, and report; returns a RunResult.
 
@@ -440,7 +443,8 @@ def run(
     with this model (or model file), no refit. ``events``: a folder of Parquet files read in place
     (DuckDB) instead of the warehouse's tables. Above ``segment.in_warehouse_above`` users the fit uses a
     sample and scoring runs in SQL. ``wait_s``: how long to wait for another run holding the warehouse's
-    run lock (RunInProgress after).
+    run lock (RunInProgress after). Features come from the incremental state when the warehouse holds one
+    (docs/incremental.md); ``full`` rebuilds that state from every event.
     """
     if not isinstance(previous, (bool, Segmenter)):
         raise InputError(
@@ -451,7 +455,8 @@ def run(
                                             "segment": {"k": k}})
     wh = connect(warehouse if isinstance(warehouse, Warehouse) else settings.warehouse, tracer=tracer)
     r = _Run(wh=wh, settings=settings, tables=Tables(wh, settings.output), steps=_Steps(progress),
-             run_id=new_run_id(), started=now_utc(), given=model, previous=previous, report_dir=report_dir)
+             run_id=new_run_id(), started=now_utc(), given=model, previous=previous, report_dir=report_dir,
+             full=full)
     try:
         with _open(r, wait_s=wait_s):
             _features(r, events)

@@ -178,3 +178,31 @@ def test_an_absent_source(warehouse, absent):
     _append(warehouse, new)
     assert write_incremental_features(warehouse, Settings()).mode == "incremental"
     assert (_check_equal(warehouse)[f"has_{absent}"] == 0).all()
+
+
+def test_run_keeps_the_state_fresh(warehouse_url, tmp_path):
+    """``run(full=True)`` creates the state; the next run (a new day appended) updates it incrementally and
+    segments the same features a full build gives; ``intentseg features --incremental`` says what it did."""
+    from typer.testing import CliRunner
+
+    from intentseg.cli import app
+    from intentseg.pipeline import run
+    from intentseg.warehouse import connect
+
+    first, late, new = _split(_events(80, days=4), END - pd.Timedelta(days=1), END - pd.Timedelta(days=2))
+    with connect(warehouse_url) as wh:
+        _append(wh, first)
+    run(warehouse_url, k=2, full=True)
+    with connect(warehouse_url) as wh:
+        assert state_present(wh, Settings())
+        _append(wh, late)
+        _append(wh, new)
+    result = run(warehouse_url, k=2)
+    with connect(warehouse_url) as wh:
+        assert read_watermarks(wh, StateTables("intentseg_state_"))["watermark_ts"].notna().all()
+        expected = build_features(wh)
+        assert result.n_users == len(expected)
+        assert_same(read_features(wh), expected)
+    out = CliRunner().invoke(app, ["features", "--incremental", "--warehouse", warehouse_url])
+    assert out.exit_code == 0, out.output
+    assert "State: incremental update" in out.output

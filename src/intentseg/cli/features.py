@@ -8,6 +8,7 @@ import typer
 
 from ..config import load_settings
 from ..features import DIALECTS, feature_sql, write_features
+from ..features.incremental import IncrementalRun, write_incremental_features
 from ..warehouse import connect
 from .app import PRESET, app, console, out, print_json
 
@@ -42,18 +43,28 @@ def features_command(
     preset: str = PRESET,
     show_sql: bool = typer.Option(False, "--show-sql", help="Print every statement as it runs (on stderr)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object with the run summary."),
+    incremental: bool = typer.Option(
+        False, "--incremental", help="Keep per-day state tables and read only the days since the last build "
+        "(the first build creates them; docs/incremental.md)."),
+    full: bool = typer.Option(False, "--full", help="With --incremental: rebuild the state from every event."),
 ) -> None:
     """Build the per-user feature table inside the warehouse (one row per user; see docs/features.md)."""
     settings = load_settings(config, _overrides(since, until, reference_time, session_gap_minutes, duration_cap,
                                                 warehouse=warehouse, preset=preset))
     tracer = (lambda sql, params: console.print(sql + ";", markup=False, highlight=False)) if show_sql else None
     with connect(settings.warehouse, tracer=tracer) as wh:
-        run = write_features(wh, settings, output_table=output_table)
+        if incremental or full:
+            run = write_incremental_features(wh, settings, full=full, output_table=output_table)
+        else:
+            run = write_features(wh, settings, output_table=output_table)
         where = wh.display_url
     if as_json:
         print_json({**run.to_dict(), "warehouse": where})
         return
     out.print(f"Wrote {run.users:,} users to {run.table} in {where} ({run.seconds:.1f} s).")
+    if isinstance(run, IncrementalRun):
+        reopened = ", ".join(f"{src} from {day or 'the first day'}" for src, day in run.reopened_from.items())
+        out.print(f"State: {run.mode} update ({reopened}).")
     capped = ", ".join(f"{n:,} in {src}" for src, n in run.capped_durations.items()) or "none"
     out.print(f"Durations capped at {run.duration_cap_s:g} s: {capped}.")
     if run.queries_classified:

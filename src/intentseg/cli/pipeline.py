@@ -92,6 +92,8 @@ def run_cmd(
     features: str | None = typer.Option(
         None, "--features", help="Model features: named sets (engagement, intent, interests, or joined by '+', "
         "e.g. engagement+interests) or comma-separated columns (default: settings, else engagement)."),
+    full: bool = typer.Option(False, "--full", help="Rebuild the incremental feature state from every event "
+                              "(creating it; later runs read only new days; docs/incremental.md)."),
 ) -> None:
     """Build features, fit segments, write them back (with history) and report — one run."""
     from ..pipeline import run
@@ -110,7 +112,7 @@ def run_cmd(
         result = run(warehouse, config=config, k=k_option(k), model=loaded, previous=prev,
                      settings=load_settings(config, {"preset": preset, "segment": {"features": features_option(features)}})
                      if preset or features else None,
-                     report_dir=report, model_out=model_out, events=events, progress=progress)
+                     report_dir=report, model_out=model_out, events=events, progress=progress, full=full)
     if as_json:
         print_json(result.to_json())
         return

@@ -351,3 +351,11 @@ def write_incremental_features(
         watermarks={r.source: (None if pd.isna(r.watermark_ts) else str(pd.Timestamp(r.watermark_ts)))
                     for r in marks.itertuples()},
     )
+
+
+def write_run_features(warehouse: Warehouse, settings: Settings, *, full: bool = False) -> FeatureRun:
+    """The feature step of a run: from the state when there is one (or ``features.incremental``, or ``full``:
+    the state rebuilt from every event), else a plain full build without a state."""
+    if full or settings.features.incremental or state_present(warehouse, settings):
+        return write_incremental_features(warehouse, settings, full=full)
+    return write_features(warehouse, settings)

@@ -1,0 +1,185 @@
+"""Incremental features: the cost of adding one day to 30 days of events, against a full rebuild (issue 15).
+
+    .venv/bin/python -m bench incremental                  # 1M users
+    .venv/bin/python -m bench incremental --users 100k     # a quick look
+
+Events: ``intentseg.generate`` for --users users over 31 days (Parquet under ``bench/data/``), loaded into a
+DuckDB file in time order, as a log is appended: days 1..30 first. Then, each in its own process under
+/usr/bin/time (wall seconds, peak RSS), alternating, --repeats times:
+
+1. ``full``: ``write_features`` on days 1..31, the feature step of ``intentseg run`` without a state;
+2. ``incremental``: day 31 appended to a copy of the database holding the state of days 1..30, then
+   ``write_incremental_features`` (re-opens days 29 to 31: 24 h of lateness before the watermark in day 30, floored
+   to midnight; then merges the state);
+3. ``state``: ``write_incremental_features(full=True)``: building the state from scratch (``--full``; once).
+
+Target (issue 15): incremental / full <= 15% at 1M users. The machine is shared: the 1-minute load average
+is recorded; quote the ratio of medians from one run. Results: ``bench/results/incremental.{json,md}``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from bench.__main__ import DATA, RESULTS, label, parse_size, timed
+
+DAYS = 31
+END = "2026-10-01"
+DUCKDB_OPTIONS = "?memory_limit=4GB&threads=2"
+SOURCES = ("clickstream", "search_queries", "article_views")
+
+
+def events(n_users: int) -> Path:
+    """Parquet events of ``n_users`` users over 31 days (reused when already there)."""
+    from intentseg.generate import write_events
+
+    out = DATA / f"incremental-{n_users}"
+    marker = out / "generated.json"
+    if not marker.exists():
+        written = write_events(out, n_users, fmt="parquet", days=DAYS, end=END)
+        marker.write_text(json.dumps({"rows": written.rows, "seconds": written.seconds}))
+    return out
+
+
+def load(folder: Path, base: Path, day31: Path) -> dict:
+    """``base``: days 1..30 in time order; ``day31``: day 31's events as Parquet files, appended later."""
+    import duckdb
+
+    base.unlink(missing_ok=True)
+    cut = f"TIMESTAMP '{END}' - INTERVAL 1 DAY"
+    rows: dict = {}
+    with duckdb.connect(str(base)) as con:
+        for name in SOURCES:
+            path = str(folder / f"{name}.parquet")
+            con.execute(f"CREATE TABLE {name} AS SELECT * FROM read_parquet(?) WHERE timestamp < {cut} "
+                        "ORDER BY timestamp", [path])
+            con.execute(f"COPY (SELECT * FROM read_parquet(?) WHERE timestamp >= {cut} ORDER BY timestamp) "
+                        f"TO '{day31 / (name + '.parquet')}' (FORMAT parquet)", [path])
+            rows[name] = {"days_1_30": con.execute(f"SELECT COUNT(*) FROM {name}").fetchone()[0],
+                          "day_31": con.execute(f"SELECT COUNT(*) FROM '{day31 / (name + '.parquet')}'").fetchone()[0]}
+    return rows
+
+
+def append_day(db: Path, day31: Path) -> None:
+    import duckdb
+
+    with duckdb.connect(str(db)) as con:
+        for name in SOURCES:
+            con.execute(f"INSERT INTO {name} SELECT * FROM read_parquet(?)", [str(day31 / f"{name}.parquet")])
+
+
+def worker(mode: str, db: str) -> None:
+    """One measured step in this process; prints its summary as JSON."""
+    from intentseg.config import Settings
+    from intentseg.features import write_features
+    from intentseg.features.incremental import write_incremental_features
+
+    url = f"duckdb:///{db}{DUCKDB_OPTIONS}"
+    started = time.perf_counter()
+    if mode == "full":
+        run = write_features(url, Settings())
+    else:
+        run = write_incremental_features(url, Settings(), full=mode == "state")
+    print(json.dumps({"seconds": time.perf_counter() - started, "run": run.to_dict()}, default=str))
+
+
+def measure(mode: str, db: Path) -> dict:
+    out = timed([sys.executable, "-m", "bench.bench_incremental", "--worker", mode, str(db)])
+    inner = json.loads(out.pop("stdout"))
+    return {**out, "step_s": round(inner["seconds"], 2), "users": inner["run"]["users"],
+            "mode": inner["run"].get("mode", "full build"), "reopened_from": inner["run"].get("reopened_from")}
+
+
+def bench(n_users: int, repeats: int) -> dict:
+    t0 = time.perf_counter()
+    folder = events(n_users)
+    work = DATA / f"incremental-{n_users}-work"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    base, day31 = work / "days-1-30.duckdb", work / "day-31"
+    day31.mkdir()
+    rows = load(folder, base, day31)
+    result: dict = {"users": n_users, "rows": rows, "prepare_s": round(time.perf_counter() - t0, 1),
+                    "load_before": os.getloadavg()[0]}
+    # the state of days 1..30 (the cost of --full on 30 days), then day 31 appended: the starting point of each try
+    result["state_days_1_30"] = measure("state", base)
+    append_day(base, day31)
+    full_db = work / "days-1-31.duckdb"
+    shutil.copy(base, full_db)
+    result["full"], result["incremental"] = [], []
+    for _ in range(repeats):
+        result["full"].append(measure("full", full_db))
+        try_db = work / "incremental.duckdb"
+        shutil.copy(base, try_db)
+        result["incremental"].append(measure("incremental", try_db))
+    result["state_days_1_31"] = measure("state", full_db)
+    full = statistics.median(r["wall_s"] for r in result["full"])
+    inc = statistics.median(r["wall_s"] for r in result["incremental"])
+    full_step = statistics.median(r["step_s"] for r in result["full"])
+    inc_step = statistics.median(r["step_s"] for r in result["incremental"])
+    result.update(full_wall_s=full, incremental_wall_s=inc, ratio_wall=round(inc / full, 3),
+                  full_step_s=full_step, incremental_step_s=inc_step, ratio_step=round(inc_step / full_step, 3),
+                  load_after=os.getloadavg()[0])
+    shutil.rmtree(work, ignore_errors=True)
+    return result
+
+
+def markdown(result: dict) -> str:
+    lines = [
+        "# Incremental features: one new day against a full rebuild", "",
+        "`python -m bench incremental` (bench/bench_incremental.py). Generated events over 31 days, loaded into",
+        f"DuckDB ({DUCKDB_OPTIONS[1:]}) in time order; days 1..30 first, then day 31 appended. Each step in its own",
+        "process; wall = process time (Python start-up and imports included), step = the feature call alone.",
+        "The machine is shared (2 cores, up to 6 engineers): quote ratios from one run.", "",
+        f"Last run: {result['when']}.", "",
+        "| users | events days 1..30 | events day 31 | full rebuild s (wall / step) | incremental s (wall / step) "
+        "| ratio wall | ratio step | state from scratch, 31 days s | peak RSS full / incr. |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in result["sizes"]:
+        before = sum(v["days_1_30"] for v in r["rows"].values())
+        day = sum(v["day_31"] for v in r["rows"].values())
+        full_rss = max(x["peak_rss_mb"] for x in r["full"])
+        inc_rss = max(x["peak_rss_mb"] for x in r["incremental"])
+        lines.append(
+            f"| {r['users']:,} | {before:,} | {day:,} | {r['full_wall_s']:.1f} / {r['full_step_s']:.1f} | "
+            f"{r['incremental_wall_s']:.1f} / {r['incremental_step_s']:.1f} | **{r['ratio_wall']:.0%}** | "
+            f"**{r['ratio_step']:.0%}** | {r['state_days_1_31']['wall_s']:.1f} | {full_rss:,} / {inc_rss:,} MB |")
+    lines += [
+        "", "Medians of the repeats; the incremental run re-opens days 29 to 31 (the watermark in day 30 minus 24 h",
+        "of lateness, floored to midnight) and merges the state of every user. Building the state from scratch (`--full`, or the first incremental run) costs",
+        "more than a plain full build: it writes the state tables too.", "",
+        "Load average (1 min) before / after: " + "; ".join(
+            f"{label(r['users'])}: {r['load_before']:.1f} / {r['load_after']:.1f}" for r in result["sizes"]), "",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "--worker":
+        return worker(argv[1], argv[2])
+    p = argparse.ArgumentParser(prog="python -m bench incremental", description=__doc__.split("\n\n")[0])
+    p.add_argument("--users", default="1m", help="users, e.g. 100k or 1m (comma-separated for several)")
+    p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--out", default="incremental", help="results file stem under bench/results/")
+    args = p.parse_args(argv)
+    RESULTS.mkdir(exist_ok=True)
+    result: dict = {"when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "sizes": []}
+    for size in args.users.split(","):
+        result["sizes"].append(bench(parse_size(size), args.repeats))
+        (RESULTS / f"{args.out}.json").write_text(json.dumps(result, indent=2) + "\n")
+    text = markdown(result)
+    (RESULTS / f"{args.out}.md").write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
