@@ -7,7 +7,6 @@ import json
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from intentseg.model.results import assignments_of
 from intentseg.model.segmenter import Segmenter
