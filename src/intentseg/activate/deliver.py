@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..config import Settings, load_settings
-from ..errors import ConfigError, DeliveryFailed, RunInProgress
+from ..errors import ConfigError, DeliveryFailed, RunInProgress, WarehouseQueryError
 from ..warehouse import Warehouse, connect
 from ..writeback import now_utc
 from .destinations import Destination, open_destination
@@ -27,6 +27,8 @@ from .queue import ROW_LOCKS, Queue, lock_name
 
 #: how long a deliverer waits for another one's short enqueue step
 ENQUEUE_WAIT_S = 30.0
+#: deadlocks between deliverers one pass rides out (each resends its batch) before it gives up
+MAX_CONFLICTS = 5
 
 
 @dataclass
@@ -88,12 +90,21 @@ def deliver_pass(wh: Warehouse, settings: Settings, dest: Destination, report: D
     # without row locks, one deliverer per destination at a time: the lock is held for the whole pass
     with nullcontext() if row_locks else wh.run_lock(lock_name(dest.name), wait_s=ENQUEUE_WAIT_S):
         started = now_utc()  # events that fail now come due after it: this pass does not retry them
+        conflicts = 0
         while True:
-            with queue.claimed(settings.deliver.batch_size, started) as batch:
-                if not batch:
-                    break
-                outcomes = dest.send([c.event for c in batch])
-                counts = queue.mark(batch, outcomes, dest.settings, now_utc())
+            try:
+                with queue.claimed(settings.deliver.batch_size, started) as batch:
+                    if not batch:
+                        break
+                    outcomes = dest.send([c.event for c in batch])
+                    counts = queue.mark(batch, outcomes, dest.settings, now_utc())
+            except WarehouseQueryError as exc:
+                # a deadlock between deliverers rolled the marks back: the batch stays pending and is sent
+                # again (at least once); any other error, or conflicts that persist, end the pass
+                conflicts += 1
+                if not wh.is_transient(exc) or conflicts > MAX_CONFLICTS:
+                    raise
+                continue
             report.delivered += counts["delivered"]
             report.retrying += counts["retrying"]
             report.dead += counts["dead"]

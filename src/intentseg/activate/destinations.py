@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import os
 import time
 from dataclasses import dataclass
@@ -167,6 +168,10 @@ class RabbitMQ(Destination):
     def __init__(self, name: str, settings: DestinationSettings) -> None:
         super().__init__(name, settings)
         self._pika = _client("pika", "pika")
+        # pika logs every failed connect at ERROR with a traceback; the failure is recorded on the event
+        # instead. A handler of its own keeps Python's last-resort handler from printing them (an app's
+        # logging configuration still receives them).
+        logging.getLogger("pika").addHandler(logging.NullHandler())
         self._conn: Any = None
         self._channel: Any = None
 
@@ -248,8 +253,9 @@ class NatsJetStream(Destination):
             return None
 
         s = self.settings
-        self._nc = await self._nats.connect(s.url, connect_timeout=s.timeout_s, allow_reconnect=False,
-                                            max_reconnect_attempts=0, error_cb=quiet)
+        # one try (nats-py 2.x keeps trying forever with max_reconnect_attempts=0 or allow_reconnect=False)
+        self._nc = await self._nats.connect(s.url, connect_timeout=s.timeout_s, max_reconnect_attempts=1,
+                                            reconnect_time_wait=0.1, error_cb=quiet)
         self._js = self._nc.jetstream(timeout=s.timeout_s)
         if s.stream:
             from nats.js.errors import NotFoundError
@@ -267,7 +273,10 @@ class NatsJetStream(Destination):
 
     def send_one(self, event: dict[str, Any], body: bytes) -> Failure | None:
         try:
-            self._loop.run_until_complete(self._publish(event["event_id"], body))
+            import asyncio
+
+            bound = 3 * self.settings.timeout_s  # connect, stream check and publish, each bounded by timeout_s
+            self._loop.run_until_complete(asyncio.wait_for(self._publish(event["event_id"], body), bound))
         except Exception as exc:  # noqa: BLE001 - nats-py raises its own errors, timeouts and OSError
             self.reset()
             return Failure(f"{self.where}: {self._error(exc)}", unreachable=True)

@@ -74,7 +74,7 @@ def ensure_tables(wh: Warehouse, names: OutputSettings, user_id_type: str) -> No
     if not wh.table_exists(names.segment_deliveries):
         wh.create_table(names.segment_deliveries, DELIVERY_COLUMNS)
         wh.create_unique_index(names.segment_deliveries, ["event_id", "destination"])
-        wh.create_index(names.segment_deliveries, ["destination", "status", "next_attempt_at"])
+        wh.create_index(names.segment_deliveries, ["destination", "status", "next_attempt_at", "event_id"])
 
 
 def write_events(wh: Warehouse, names: OutputSettings, run_id: str, scored_at: dt.datetime) -> None:

@@ -31,6 +31,10 @@ from .outbox import DEAD, DELIVERED, PENDING, event_payload
 
 #: the row-locking clause of engines whose deliverers share work (engine differences as data)
 ROW_LOCKS = {"postgres": " FOR UPDATE SKIP LOCKED", "mysql": " FOR UPDATE SKIP LOCKED"}
+#: said first in a claim's transaction: MariaDB's default REPEATABLE READ takes gap locks on the index the
+#: claim scans, and two deliverers marking their batches then deadlock; READ COMMITTED (PostgreSQL's
+#: default) locks the claimed rows alone
+CLAIM_ISOLATION = {"mysql": "SET TRANSACTION ISOLATION LEVEL READ COMMITTED"}
 
 
 def lock_name(destination: str) -> str:
@@ -65,8 +69,8 @@ class Queue:
             f"{q('next_attempt_at')}, {q('last_error')}, {q('delivered_at')}) "
             f"SELECT e.{q('event_id')}, :d, :pending, 0, e.{q('occurred_at')}, NULL, NULL FROM {self.events} e "
             f"WHERE NOT EXISTS (SELECT 1 FROM {self.deliveries} x WHERE x.{q('event_id')} = e.{q('event_id')} "
-            f"AND x.{q('destination')} = :d)",
-            {"d": self.destination, "pending": PENDING},
+            f"AND x.{q('destination')} = :d2)",  # two names: PostgreSQL deduces a type per use
+            {"d": self.destination, "d2": self.destination, "pending": PENDING},
         )
 
     @contextmanager
@@ -74,6 +78,8 @@ class Queue:
         """Up to ``limit`` due events, oldest first, locked until the block ends (and its marks commit)."""
         q, wh = self.wh.quote, self.wh
         with wh.transaction():
+            if wh.dialect in CLAIM_ISOLATION:
+                wh.execute(CLAIM_ISOLATION[wh.dialect])
             rows = wh.query(
                 f"SELECT {q('event_id')}, {q('attempts')} FROM {self.deliveries} WHERE {q('destination')} = :d "
                 f"AND {q('status')} = :pending AND {q('next_attempt_at')} <= :now "
