@@ -4,7 +4,8 @@ A ``Snapshot`` is built whole (memberships of one run, that run's model, its seg
 with one reference assignment (``Store.snapshot = new``); a request reads ``store.snapshot`` once and
 uses only that object, so it sees the old run or the new one, never a mix and never a half-loaded table.
 The ``Poller`` thread checks ``segment_runs`` every ``serve.poll_interval_s`` and loads a newer finished
-run; it opens the warehouse for each check and closes it (an embedded DuckDB file allows one writer: the
+run, or the same run again when ``intentseg stream`` committed a batch since (its checkpoint table's time);
+it opens the warehouse for each check and closes it (an embedded DuckDB file allows one writer: the
 server must not hold it while ``intentseg run`` writes).
 
 Memory: per user a position in a ``pandas.Index`` of ids and three small arrays (segment id, distance,
@@ -16,7 +17,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -44,6 +45,8 @@ class Snapshot:
     since_codes: np.ndarray
     since_values: list[str | None]
     names: dict[int, str] = field(default_factory=dict)
+    #: when ``intentseg stream`` last committed a batch before this snapshot was read (None: no stream)
+    stream_mark: str | None = None
 
     @property
     def users(self) -> int:
@@ -167,15 +170,18 @@ class Poller:
 
     def _poll(self) -> bool:
         from ..results import list_runs
+        from ..stream.apply import stream_mark
         from ..writeback import Tables
 
         with connect(self.url) as wh:
             self.store.runs = [r.to_dict() for r in list_runs(wh, self.output, limit=100, reap=False)]
             latest = Tables(wh, self.output).run(None, with_model=False)
+            mark = stream_mark(wh)  # a streamed batch changed some users' rows: reload them too
             current = self.store.snapshot
-            if latest is None or (current is not None and str(latest["run_id"]) == current.run_id):
+            if latest is None or (current is not None and str(latest["run_id"]) == current.run_id
+                                  and mark == current.stream_mark):
                 return False
-            snapshot = load_snapshot(wh, self.output)
+            snapshot = replace(load_snapshot(wh, self.output), stream_mark=mark)
         self.store.snapshot = snapshot  # the one assignment that publishes it
         self.store.last_error = None
         log.info("Serving run %s: %d users.", snapshot.run_id, snapshot.users)
