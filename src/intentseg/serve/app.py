@@ -59,6 +59,7 @@ def create_app(settings: Settings, warehouse_url: str, *, poll: bool = True) -> 
     app.state.scoring = threading.BoundedSemaphore(settings.serve.score_concurrency)
     for module in (users, score, segments, runs, health):
         app.include_router(module.router)
+    app.router.routes[:0] = users.FAST_ROUTES  # the hot path, ahead of its documented FastAPI twin
     _handlers(app)
     app.openapi = lambda: _document(app)  # type: ignore[method-assign]
     if settings.serve.cors_origins:
