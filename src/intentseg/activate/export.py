@@ -50,7 +50,7 @@ def export_audience(wh: Warehouse, names: OutputSettings, segment: str, out: str
         raise NotFound(f"No run {run_id!r} with written results in {wh.display_url}." if run_id
                        else f"No segments in {wh.display_url} yet.",
                        hint="`intentseg runs` lists the runs; `intentseg run` writes segments.")
-    members = wh.query_arrow(*_members_sql(wh, names, run if run_id else None))
+    members = pa.Table.from_pandas(wh.query(*_members_sql(wh, names, run if run_id else None)), preserve_index=False)
     sid, name = _segment_of(members, segment, str(run["run_id"]))
     chosen = members.filter(pc.equal(members["segment_id"], sid))
     chosen = chosen.select(["user_id", "segment_id", "segment_name", "since", "run_id"])
