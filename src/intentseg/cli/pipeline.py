@@ -94,6 +94,8 @@ def run_cmd(
         "e.g. engagement+interests) or comma-separated columns (default: settings, else engagement)."),
     full: bool = typer.Option(False, "--full", help="Rebuild the incremental feature state from every event "
                               "(creating it; later runs read only new days; docs/incremental.md)."),
+    deliver: bool = typer.Option(False, "--deliver", help="Then send the run's membership events to the configured "
+                                 "destinations (as `intentseg deliver --once`; exit 6 if some failed)."),
 ) -> None:
     """Build features, fit segments, write them back (with history) and report — one run."""
     from ..pipeline import run
@@ -113,8 +115,11 @@ def run_cmd(
                      settings=load_settings(config, {"preset": preset, "segment": {"features": features_option(features)}})
                      if preset or features else None,
                      report_dir=report, model_out=model_out, events=events, progress=progress, full=full)
+    delivery = _deliver_after_run(warehouse, config) if deliver else None
     if as_json:
-        print_json(result.to_json())
+        print_json(result.to_json() | ({"delivery": delivery.to_dict()} if delivery else {}))
+        if delivery:
+            delivery.raise_for_failures()
         return
     out.print(segments_table(result.segments, f"Run {result.run_id}: {result.k} segments of {result.n_users:,} users"))
     if result.scored_in == "warehouse":
@@ -128,6 +133,18 @@ def run_cmd(
     out.print(f"Written: {', '.join(f'{t} ({n:,} rows)' for t, n in result.row_counts.items())}")
     if result.report_path:
         out.print(f"Report: {result.report_path.resolve()}")
+    if delivery:
+        out.print("Delivered: " + ", ".join(f"{d.name} {d.delivered:,}" + (f" ({d.retrying:,} to retry, {d.dead:,} dead)"
+                                                                           if d.retrying or d.dead else "")
+                                            for d in delivery.destinations))
+        delivery.raise_for_failures()
+
+
+def _deliver_after_run(warehouse: str | None, config: Path | None) -> Any:
+    """``run --deliver``: the run's events (and any still due) to every destination, once."""
+    from ..activate.deliver import deliver
+
+    return deliver(load_settings(config, overrides={"warehouse": warehouse}))
 
 
 @app.command("assign")
