@@ -78,7 +78,7 @@ COVERED_COLUMNS = frozenset({
 _ROWS = {"clickstream": ("clickstream_rows", "url"), "search_queries": ("search_rows", "query"),
          "article_views": ("article_rows", "article_id")}
 #: bumped when the state tables' layout changes (a state of another version is rebuilt)
-STATE_VERSION = 1
+STATE_VERSION = 2
 _EARLIEST = dt.date(1000, 1, 1)  # re-open from here: every day (MariaDB's DATE starts at 1000-01-01)
 
 
@@ -107,6 +107,16 @@ class StateTables:
     @property
     def watermarks(self) -> str:
         return f"{self.prefix}watermarks"
+
+    @property
+    def users(self) -> str:
+        """combine.sql's per-user rows, kept: updated for the users with events in the re-opened days only."""
+        return f"{self.prefix}users"
+
+    @property
+    def touched(self) -> str:
+        """The users with state rows in the re-opened days (before and after the update)."""
+        return f"{self.prefix}touched"
 
 
 @dataclass
@@ -196,8 +206,10 @@ def days_query(name: str, plans: dict[str, SourcePlan], window: FeatureOptions, 
     return _finish(_with(select, ctes), window, {"state_seen": tables.seen(name)})
 
 
-def merged_query(plans: dict[str, SourcePlan], opts: FeatureOptions, tables: StateTables) -> exp.Expression:
-    """The feature query over the state: per source its days merged to one row per user, then combine.sql.
+def merged_query(plans: dict[str, SourcePlan], opts: FeatureOptions, tables: StateTables,
+                 *, touched_only: bool = False) -> exp.Expression:
+    """combine.sql over the state: per source its days merged to one row per user (``touched_only``: of the
+    users in the touched table), then combined as a full build combines them.
 
     combine.sql reads ``<source>_events`` only for the users' active days and the latest timestamp: the state's
     (user, last_ts) per day gives both. An absent source keeps the full build's empty CTEs.
@@ -205,15 +217,26 @@ def merged_query(plans: dict[str, SourcePlan], opts: FeatureOptions, tables: Sta
     ctes: list[tuple[str, exp.Expression]] = []
     for name in SOURCES:
         if plans[name].present:
-            days = _table(tables.days(name))
-            ctes.append((_CTE_NAMES[name], exp.select("user_id", exp.column("last_ts").as_("ts")).from_(days)))
-            merged = _rename_tables(_state(f"{name}_merge"), {"state_days": tables.days(name)})
+            rows = exp.select("*").from_(_table(tables.days(name)))
+            if touched_only:
+                rows = rows.where(exp.column("user_id").isin(query=exp.select("user_id").from_(_table(tables.touched))))
+            ctes.append((f"{name}_state", rows))
+            ctes.append((_CTE_NAMES[name], exp.select("user_id", exp.column("last_ts").as_("ts")).from_(f"{name}_state")))
+            merged = _rename_tables(_state(f"{name}_merge"), {"state_days": f"{name}_state"})
             ctes.append((f"{name}_per_user", _hoist(merged, ctes)))  # type: ignore[arg-type]
         else:
             ctes.append((_CTE_NAMES[name], _source_cte(name, plans, opts)))
             ctes.append((f"{name}_per_user", _hoist(_parse(name), ctes)))
     final = _hoist(_parse("combine"), ctes)
     return _finish(_with(final, ctes), opts, {})
+
+
+def features_query(opts: FeatureOptions, tables: StateTables) -> exp.Expression:
+    """The feature table from the kept per-user rows, recency measured again (``sql/state/features.sql``)."""
+    fresh = _finish(_state("features"), opts, {"state_users": tables.users})
+    columns = [exp.column("recency_days_now").as_("recency_days") if c == "recency_days" else exp.column(c)
+               for c in FEATURE_COLUMNS]
+    return exp.select(*columns).from_(fresh.subquery("f"))  # type: ignore[attr-defined]
 
 
 # -- keeping the state --------------------------------------------------------------------------------------
@@ -270,27 +293,60 @@ def update_state(wh: Warehouse, settings: Settings, plans: dict[str, SourcePlan]
     day re-opened from (None: every day).
 
     Rebuilt from scratch when ``full``, when there is no state, or when its fingerprint differs; else each
-    source re-opens the days from its watermark minus ``features.lateness_hours``. One transaction where the
-    engine has transactional DDL (MariaDB commits each source's statements by themselves; the watermarks go
-    last, so an interrupted update is redone whole the next time).
+    source re-opens the days from its watermark minus ``features.lateness_hours``, and the kept per-user rows
+    of the users with state rows in those days (before or after) are merged again. One transaction where the
+    engine has transactional DDL (on MariaDB the watermarks go last, so an interrupted update is redone whole).
     """
     tables = StateTables(settings.features.state_prefix)
     fingerprint = _fingerprint(wh, settings, plans, opts)
     marks = read_watermarks(wh, tables).set_index("source")
     stale = full or marks.empty or set(marks["fingerprint"]) != {fingerprint} or set(marks.index) != set(SOURCES)
-    reopened: dict[str, str | None] = {}
+    starts = {name: None if stale else _reopen_from(marks.loc[name, "watermark_ts"], settings.features.lateness_hours)
+              for name in SOURCES if plans[name].present}
+    every_user = any(start is None for start in starts.values())
     with wh.transaction():
-        for name in SOURCES:
-            if not plans[name].present:
-                continue
-            start = None if stale else _reopen_from(marks.loc[name, "watermark_ts"], settings.features.lateness_hours)
+        if not every_user:
+            _note_touched(wh, tables, starts, create=True)
+        for name, start in starts.items():
             if start is None:
                 _rebuild_source(wh, name, plans, opts, tables)
             else:
                 _update_source(wh, name, plans, opts, tables, start)
-            reopened[name] = None if start is None else start.isoformat()
+        if every_user:
+            wh.drop_table(tables.users)
+            wh.execute(render(exp.Create(this=_table(tables.users), kind="TABLE",
+                                         expression=merged_query(plans, opts, tables)), wh.dialect))
+            wh.create_index(tables.users, ["user_id"])
+        else:
+            _note_touched(wh, tables, starts, create=False)
+            _merge_touched(wh, plans, opts, tables)
         _write_watermarks(wh, tables, plans, fingerprint)
+    reopened = {name: None if start is None else start.isoformat() for name, start in starts.items()}
     return ("full" if stale else "incremental"), reopened
+
+
+def _note_touched(wh: Warehouse, tables: StateTables, starts: dict[str, dt.date | None], *, create: bool) -> None:
+    """The users with state rows in the re-opened days: noted before the update (``create``) and after."""
+    selects = [exp.select("user_id").from_(_table(tables.days(name)))
+               .where(exp.column("day") >= exp.Placeholder(this=f"from_{i}")) for i, name in enumerate(starts)]
+    union = selects[0]
+    for select in selects[1:]:
+        union = union.union(select, distinct=False)  # type: ignore[assignment]
+    params = {f"from_{i}": start for i, start in enumerate(starts.values())}
+    if create:
+        wh.drop_table(tables.touched)
+        wh.execute(render(exp.Create(this=_table(tables.touched), kind="TABLE", expression=union), wh.dialect), params)
+    else:
+        wh.execute(render(exp.Insert(this=_table(tables.touched), expression=union), wh.dialect), params)
+
+
+def _merge_touched(wh: Warehouse, plans: dict[str, SourcePlan], opts: FeatureOptions, tables: StateTables) -> None:
+    """The kept per-user rows of the touched users, merged again from their state rows."""
+    users, touched = wh.quote_table(tables.users), wh.quote_table(tables.touched)
+    wh.execute(f"DELETE FROM {users} WHERE user_id IN (SELECT user_id FROM {touched})")
+    query = merged_query(plans, opts, tables, touched_only=True)
+    wh.execute(render(exp.Insert(this=_table(tables.users), expression=query), wh.dialect))
+    wh.drop_table(tables.touched)
 
 
 def _write_watermarks(wh: Warehouse, tables: StateTables, plans: dict[str, SourcePlan], fingerprint: str) -> None:
@@ -338,7 +394,7 @@ def write_incremental_features(
     tables = StateTables(settings.features.state_prefix)
     target = output_table or settings.features.output_table
     with wh.staging(target) as staging:
-        create = exp.Create(this=_table(staging), kind="TABLE", expression=merged_query(plans, opts, tables))
+        create = exp.Create(this=_table(staging), kind="TABLE", expression=features_query(opts, tables))
         wh.execute(render(create, wh.dialect))
     wh.create_index(target, ["user_id"])
     absent, absent_cols = _run_info(plans)
