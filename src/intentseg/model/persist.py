@@ -5,10 +5,15 @@ Layout (``format_version`` 1)::
     {"format": "intentseg.segmenter", "format_version": 1,
      "params": {...Segmenter parameters...},
      "feature_names": [...], "fitted_on_frame": true,
-     "transform": {"kinds": [...], "center": [...], "scale": [...]},
+     "transform": {"kinds": [...], "center": [...], "scale": [...],
+                   "pool": {"by": [count column | null, ...], "prior": [...], "pseudo": 2.0}},  # pool optional
      "centers": [[...], ...], "segment_names": [...], "engagement": [...],
      "profiles": [...], "selection": {...}, "stability": {...} | null,
      "metrics": {"inertia": ..., "n_iter": ...}, "metadata": {...}}
+
+``transform.pool`` (pooled device and referrer shares, :mod:`intentseg.model.transform`) came within
+version 1: files without it load and score as before, but a reader older than it ignores it and would
+score such a file differently.
 
 Floats are written with ``repr`` precision by :mod:`json`, so a loaded model predicts exactly what the
 original did. A file with another format, a newer version or missing fields raises
