@@ -13,6 +13,13 @@ from intentseg.generate import generate_events
 from .test_features import assert_same
 
 END = pd.Timestamp("2026-10-01")
+
+
+def S(**features) -> Settings:
+    """Settings the state covers: content interests off (interest_* columns are a full build's, docs/incremental.md)."""
+    return Settings.model_validate({"features": features, "interests": {"enabled": False}})
+
+
 SOURCES = ("clickstream", "search_queries", "article_views")
 
 
@@ -43,7 +50,7 @@ def _append(wh, batch: dict[str, pd.DataFrame]) -> None:
 def _check_equal(wh, settings: Settings | None = None) -> pd.DataFrame:
     """The feature table from the state against build_features from scratch (every column, exactly)."""
     actual = read_features(wh)
-    expected = build_features(wh, settings)
+    expected = build_features(wh, settings or S())
     assert len(expected) > 0
     assert_same(actual, expected)
     return actual
@@ -56,25 +63,25 @@ def test_incremental_equals_full_after_a_new_day_and_late_events(warehouse):
     first, late, new = _split(events, held, late_day=END - pd.Timedelta(days=2))
     assert all(len(df) for df in late.values()) and all(len(df) for df in new.values())
     _append(warehouse, first)
-    assert not state_present(warehouse, Settings())
-    run = write_incremental_features(warehouse, Settings())
-    assert run.mode == "full" and state_present(warehouse, Settings())
+    assert not state_present(warehouse, S())
+    run = write_incremental_features(warehouse, S())
+    assert run.mode == "full" and state_present(warehouse, S())
     _check_equal(warehouse)
 
     _append(warehouse, late)
     _append(warehouse, new)
-    run = write_incremental_features(warehouse, Settings())
+    run = write_incremental_features(warehouse, S())
     assert run.mode == "incremental"
     # the watermark was in day N (held - 1 day .. held); 24 h of lateness re-open day N-1 (the late events' day)
     assert set(run.reopened_from.values()) == {(held - pd.Timedelta(days=2)).date().isoformat()}
     features = _check_equal(warehouse)
     assert features["total_events"].sum() == sum(len(df) for df in events.values())
-    marks = read_watermarks(warehouse, StateTables(Settings().features.state_prefix)).set_index("source")
+    marks = read_watermarks(warehouse, StateTables(S().features.state_prefix)).set_index("source")
     for name in SOURCES:
         assert pd.Timestamp(marks.loc[name, "watermark_ts"]) == events[name]["timestamp"].max()
 
     # nothing new: the same features again
-    run = write_incremental_features(warehouse, Settings())
+    run = write_incremental_features(warehouse, S())
     assert run.mode == "incremental"
     _check_equal(warehouse)
 
@@ -118,7 +125,7 @@ def test_sessions_across_midnight_and_distincts_across_days(warehouse):
         ]),
         "article_views": _articles([(1, at(0, 23, 55), 10, 60.0)]),
     })
-    settings = Settings()
+    settings = S()
     assert write_incremental_features(warehouse, settings).mode == "full"
     _append(warehouse, {
         "clickstream": _clicks([
@@ -143,7 +150,7 @@ def test_late_events_beyond_the_lateness_window_wait_for_a_full_rebuild(warehous
     """An event older than watermark - lateness is not read by an incremental update (documented); --full reads it."""
     _append(warehouse, {"clickstream": _clicks([(1, at(0, 12), "/a", None, "desktop", 1.0),
                                                 (1, at(5, 12), "/b", None, "desktop", 1.0)])})
-    settings = Settings.model_validate({"features": {"lateness_hours": 24}})
+    settings = S(lateness_hours=24)
     write_incremental_features(warehouse, settings)
     _append(warehouse, {"clickstream": _clicks([(1, at(1, 12), "/c", None, "desktop", 1.0),   # 4 days late
                                                 (1, at(4, 13), "/d", None, "desktop", 1.0)])})  # within 24 h
@@ -159,9 +166,9 @@ def test_a_changed_setting_rebuilds_the_state(warehouse):
     """The state was built with a 30-minute session gap: with 60 it is rebuilt, not merged."""
     _append(warehouse, {"clickstream": _clicks([(1, at(0, 12), "/a", None, "desktop", 1.0),
                                                 (1, at(0, 12, 45), "/b", None, "desktop", 1.0)])})
-    write_incremental_features(warehouse, Settings())
+    write_incremental_features(warehouse, S())
     assert read_features(warehouse).loc[0, "sessions"] == 2
-    settings = Settings.model_validate({"features": {"session_gap_minutes": 60}})
+    settings = S(session_gap_minutes=60)
     assert write_incremental_features(warehouse, settings).mode == "full"
     assert read_features(warehouse).loc[0, "sessions"] == 1
 
@@ -173,10 +180,10 @@ def test_an_absent_source(warehouse, absent):
     held = END - pd.Timedelta(days=1)
     first, late, new = _split({n: df for n, df in events.items() if n != absent}, held, END - pd.Timedelta(days=2))
     _append(warehouse, first)
-    write_incremental_features(warehouse, Settings())
+    write_incremental_features(warehouse, S())
     _append(warehouse, late)
     _append(warehouse, new)
-    assert write_incremental_features(warehouse, Settings()).mode == "incremental"
+    assert write_incremental_features(warehouse, S()).mode == "incremental"
     assert (_check_equal(warehouse)[f"has_{absent}"] == 0).all()
 
 
@@ -192,17 +199,37 @@ def test_run_keeps_the_state_fresh(warehouse_url, tmp_path):
     first, late, new = _split(_events(80, days=4), END - pd.Timedelta(days=1), END - pd.Timedelta(days=2))
     with connect(warehouse_url) as wh:
         _append(wh, first)
-    run(warehouse_url, k=2, full=True)
+    run(warehouse_url, settings=S(), k=2, full=True)
     with connect(warehouse_url) as wh:
-        assert state_present(wh, Settings())
+        assert state_present(wh, S())
         _append(wh, late)
         _append(wh, new)
-    result = run(warehouse_url, k=2)
+    result = run(warehouse_url, settings=S(), k=2)
     with connect(warehouse_url) as wh:
         assert read_watermarks(wh, StateTables("intentseg_state_"))["watermark_ts"].notna().all()
-        expected = build_features(wh)
+        expected = build_features(wh, S())
         assert result.n_users == len(expected)
         assert_same(read_features(wh), expected)
-    out = CliRunner().invoke(app, ["features", "--incremental", "--warehouse", warehouse_url])
+    out = CliRunner().invoke(app, ["features", "--incremental", "--warehouse", warehouse_url],
+                             env={"INTENTSEG_INTERESTS__ENABLED": "false"})
     assert out.exit_code == 0, out.output
     assert "State: incremental update" in out.output
+
+
+def test_settings_the_state_does_not_cover_make_a_full_build(warehouse):
+    """A time window (and content interests, where the build makes them) mean a full build: no state is kept."""
+    _append(warehouse, {"clickstream": _clicks([(1, at(0, 12), "/a", None, "desktop", 1.0)])})
+    run = write_incremental_features(warehouse, S(since="2026-09-01"))
+    assert not hasattr(run, "mode") and run.users == 1
+    assert not state_present(warehouse, S())
+
+
+def test_content_interests_need_a_full_build():
+    """interest_* columns (top sections over all users) are not in the state: with interests on, a full build."""
+    from importlib.util import find_spec
+
+    from intentseg.features.incremental import incremental_applies
+
+    reason = incremental_applies(Settings())
+    assert (reason is None) if find_spec("intentseg.features.interests") is None else ("interests" in reason)
+    assert incremental_applies(S()) is None

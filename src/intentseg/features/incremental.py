@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import importlib.util
 import json
 import time
 from dataclasses import dataclass, field
@@ -162,6 +163,8 @@ def incremental_applies(settings: Settings) -> str | None:
     missing = set(FEATURE_COLUMNS) - COVERED_COLUMNS
     if missing:
         return f"the state does not cover {', '.join(sorted(missing))}"
+    if settings.interests.enabled and importlib.util.find_spec(f"{__package__}.interests") is not None:
+        return "content interests are on (interests.enabled): the state does not cover interest_* columns"
     return None
 
 
