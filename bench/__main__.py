@@ -317,7 +317,14 @@ def incremental(argv: list[str]) -> None:
     run_incremental(argv)
 
 
-SUBCOMMANDS = {"quality": quality, "kauto": kauto, "serve": serve, "incremental": incremental}
+def stream(argv: list[str]) -> None:
+    """``python -m bench stream``: intentseg stream from NATS: events/s, publish-to-visible delay, kill -9."""
+    from bench.bench_stream import main as run_stream
+
+    run_stream(argv)
+
+
+SUBCOMMANDS = {"quality": quality, "kauto": kauto, "serve": serve, "incremental": incremental, "stream": stream}
 
 
 if __name__ == "__main__":

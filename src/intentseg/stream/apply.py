@@ -18,7 +18,9 @@ changes nothing), which is what makes a replay after kill -9 safe. ``recency_day
 from __future__ import annotations
 
 import hashlib
+import json
 import time
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -123,6 +125,10 @@ class Applier:
         self.user_type = user_type
         self.checkpoint = read_checkpoint(wh, self.checkpoint_table, stream)
         self._model: tuple[str, Segmenter] | None = None
+        self._plans: dict[str, Any] | None = None
+        self._sql: tuple[str, str] | None = None  # (what it was built for, the features SQL)
+        self._latest_sql: list[str] | None = None
+        self._touched = f"intentseg_stream_users_{uuid.uuid4().hex[:8]}"
 
     def _id_type(self) -> str:
         setting = self.settings.ingest.user_id_type
@@ -221,7 +227,7 @@ class Applier:
 
     def _score_users(self, users: pa.Array, at: pd.Timestamp, last: Message, result: BatchResult) -> None:
         wh, names = self.wh, self.names
-        touched = wh.staging_name("stream_users")
+        touched = self._touched
         wh.write_table(touched, pa.table({"user_id": users}), mode="create",
                        types={"user_id": self.user_type})
         try:
@@ -240,13 +246,23 @@ class Applier:
     def touched_features(self, touched: str) -> pd.DataFrame:
         """The features of the users in table ``touched`` (one row each), from all their events: the feature
         SQL of a full build with each source restricted to those users; content interests planned over every
-        event, as a full build plans them."""
+        event, as a full build plans them. The SQL is built once (recency's reference time is a parameter) and
+        again only when the interest columns move."""
         wh, settings = self.wh, self.settings
-        plans = plan_sources(settings.mappings(), wh)
+        if self._plans is None:
+            self._plans = plan_sources(settings.mappings(), wh)
+        plans = self._plans
         refresh_query_intents(wh, settings, plans=plans)
         opts = FeatureOptions.from_settings(settings)
-        if opts.reference_time is None:
-            opts.reference_time = self._latest_event(plans)
+        reference = opts.reference_time if opts.reference_time is not None else self._latest_event(plans)
+        interests = _plan_interests(wh, settings, plans, opts)
+        key = f"{touched}:{json.dumps(interests.to_dict(), sort_keys=True)}"
+        if self._sql is None or self._sql[0] != key:
+            self._sql = (key, self._features_sql(plans, opts, touched, interests))
+        params = {"reference_ts": None if reference is None else pd.Timestamp(reference).to_pydatetime()}
+        return _typed(wh.query(self._sql[1], params))
+
+    def _features_sql(self, plans: dict[str, Any], opts: FeatureOptions, touched: str, interests: Any) -> str:
         ctes: list[tuple[str, exp.Expression]] = []
         for name in SOURCES:
             cte = _source_cte(name, plans, opts)
@@ -258,22 +274,21 @@ class Applier:
             ctes.append((_CTE_NAMES[name], cte))
         for name in SOURCES:
             ctes.append((f"{name}_per_user", _hoist(_parse(name), ctes)))
-        final = _hoist(_parse("combine"), ctes)
-        final = add_interests(final, _plan_interests(wh, settings, plans, opts), ctes)
+        final = add_interests(_hoist(_parse("combine"), ctes), interests, ctes)
         for alias, body in ctes:
             final = final.with_(alias, as_=body)
-        query = _rename_tables(_bind(final, _values(opts)), {"query_intents": opts.query_intents_table})
-        return _typed(wh.query(render(query, wh.dialect, pretty=False)))
+        values = {**_values(opts), "reference_time": exp.cast(exp.Placeholder(this="reference_ts"), "TIMESTAMP")}
+        query = _rename_tables(_bind(final, values), {"query_intents": opts.query_intents_table})
+        return render(query, self.wh.dialect, pretty=False)
 
     def _latest_event(self, plans: dict[str, Any]) -> pd.Timestamp | None:
-        latest: list[pd.Timestamp] = []
-        for name in SOURCES:
-            if plans[name].present:
-                select = exp.select(exp.Max(this=exp.column("ts")).as_("ts")).from_("e").with_(
-                    "e", as_=_source_cte(name, plans, None))
-                value = self.wh.scalar(render(select, self.wh.dialect, pretty=False))
-                if value is not None and not pd.isna(value):
-                    latest.append(pd.Timestamp(value))
+        if self._latest_sql is None:
+            self._latest_sql = [
+                render(exp.select(exp.Max(this=exp.column("ts")).as_("ts")).from_("e")
+                       .with_("e", as_=_source_cte(name, plans, None)), self.wh.dialect, pretty=False)
+                for name in SOURCES if plans[name].present]
+        latest = [pd.Timestamp(v) for v in (self.wh.scalar(sql) for sql in self._latest_sql)
+                  if v is not None and not pd.isna(v)]
         return max(latest) if latest else None
 
     def _write_features(self, features: pd.DataFrame, touched: str) -> None:
