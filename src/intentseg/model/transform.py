@@ -236,12 +236,19 @@ class FeatureTransform:
 def _pooled(U: np.ndarray, X: np.ndarray, names: list[str], pool_by: list[str | None], prior: np.ndarray,
             pseudo: float) -> np.ndarray:
     """Pooled shares: ``(n * share + pseudo * prior) / (n + pseudo)``, n = the raw count (>= 0; in
-    this order of operations, which the SQL query and Spark repeat)."""
-    U = U.copy()
-    for j, count in enumerate(pool_by):
-        if count is not None:
-            n = np.maximum(np.nan_to_num(np.asarray(X[:, names.index(count)], dtype=float)), 0.0)
-            U[:, j] = (n * U[:, j] + pseudo * float(prior[j])) / (n + pseudo)
+    this order of operations, which the SQL query and Spark repeat). Writes into ``U`` (a fresh array
+    from :func:`_unscaled`), all pooled columns at once: one gather instead of a pass per column."""
+    cols = [j for j, count in enumerate(pool_by) if count is not None]
+    if not cols:
+        return U
+    n = np.asarray(X, dtype=float)[:, [names.index(str(pool_by[j])) for j in cols]]  # a copy (fancy index)
+    np.maximum(np.nan_to_num(n, copy=False), 0.0, out=n)
+    v = U[:, cols]
+    v *= n
+    v += pseudo * np.asarray(prior, dtype=float)[cols]
+    n += pseudo
+    v /= n
+    U[:, cols] = v
     return U
 
 
