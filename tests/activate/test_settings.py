@@ -1,0 +1,44 @@
+"""[deliver] settings: each destination type names what it needs; names are safe; env overrides work."""
+
+from __future__ import annotations
+
+import pytest
+
+from intentseg.activate.destinations import signature
+from intentseg.activate.queue import backoff_s
+from intentseg.config import DestinationSettings, load_settings
+from intentseg.errors import ConfigError
+
+
+@pytest.mark.parametrize("kind, needed", [("webhook", "secret_env"), ("rabbitmq", "queue"), ("redis", "stream"),
+                                          ("nats", "subject")])
+def test_a_destination_without_what_its_type_needs_is_refused(tmp_path, kind, needed):
+    path = tmp_path / "intentseg.toml"
+    path.write_text(f'[deliver.destinations.x]\ntype = "{kind}"\nurl = "x://127.0.0.1"\n')
+    with pytest.raises(ConfigError, match=f"a {kind} destination needs {needed}"):
+        load_settings(path, environ={})
+
+
+def test_destination_names_and_environment_overrides(tmp_path):
+    path = tmp_path / "intentseg.toml"
+    path.write_text('[deliver.destinations."a b"]\ntype = "redis"\nurl = "redis://h"\nstream = "s"\n')
+    with pytest.raises(ConfigError, match="letters, digits"):
+        load_settings(path, environ={})
+    env = {"INTENTSEG_DELIVER__DESTINATIONS__crm__TYPE": "redis", "INTENTSEG_DELIVER__DESTINATIONS__crm__URL": "redis://h",
+           "INTENTSEG_DELIVER__DESTINATIONS__crm__STREAM": "events", "INTENTSEG_DELIVER__BATCH_SIZE": "7"}
+    settings = load_settings(None, environ=env)
+    assert settings.deliver.batch_size == 7 and settings.deliver.destinations["crm"].stream == "events"
+
+
+def test_backoff_doubles_with_jitter_up_to_its_cap_and_honours_retry_after():
+    s = DestinationSettings(type="redis", url="redis://h", stream="s", backoff_s=2, backoff_max_s=30)
+    for tries, base in ((1, 2), (2, 4), (3, 8), (4, 16), (5, 30), (9, 30)):
+        waits = [backoff_s(tries, s) for _ in range(200)]
+        assert base * 0.5 <= min(waits) and max(waits) <= base and max(waits) - min(waits) > 0
+    assert backoff_s(1, s, retry_after_s=120) == 120
+
+
+def test_the_signature_is_the_hex_hmac_sha256_of_the_body():
+    # RFC 4231 test case 2: key "Jefe", data "what do ya want for nothing?"
+    assert signature("Jefe", b"what do ya want for nothing?") == (
+        "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
