@@ -252,7 +252,18 @@ def markdown(r: dict) -> str:
         f"{b.get('quarantined', 0):,} | {b['events_stored']:,} | {b['event_ids_stored_twice']} |",
         f"| after the restart | {a['received']:,} | {a['accepted']:,} | {a['already_loaded']:,} | {a['quarantined']:,} | "
         f"{a['events_stored']:,} | {a['event_ids_stored_twice']} |", "",
+        _restart_line(k), "",
     ]) + "\n"
+
+
+def _restart_line(k: dict) -> str:
+    rep = k["restart_report"]
+    if not isinstance(rep, dict):
+        return f"The restart failed: {str(rep)[-300:]}"
+    busy = rep["seconds"] - 3  # less --idle-exit
+    return (f"The restart (its own process, start-up included) applied {rep['received']:,} messages in {busy:.0f} s "
+            f"({rep['received'] / busy:,.0f} messages/s), replayed {rep['replayed']}, scored {rep['users_scored']:,} users "
+            f"and wrote {rep['membership_events']:,} membership events.")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -128,6 +128,7 @@ class Applier:
         self._plans: dict[str, Any] | None = None
         self._sql: tuple[str, str] | None = None  # (what it was built for, the features SQL)
         self._latest_sql: list[str] | None = None
+        self._new_queries = True  # whether the batch holds search queries (else no query to classify)
         self._touched = f"intentseg_stream_users_{uuid.uuid4().hex[:8]}"
 
     def _id_type(self) -> str:
@@ -164,6 +165,7 @@ class Applier:
                 if checked.events.num_rows:
                     users.append(checked.events.column("user_id").combine_chunks())
             if users:
+                self._new_queries = "search_queries" in decoded.by_source
                 self._score_users(pa.concat_arrays(users).unique(), at, messages[-1], result)
             self._save_checkpoint(messages[-1], at, result)
         assert result.accepted + result.already_loaded + sum(result.quarantined.values()) == result.received, result
@@ -252,7 +254,8 @@ class Applier:
         if self._plans is None:
             self._plans = plan_sources(settings.mappings(), wh)
         plans = self._plans
-        refresh_query_intents(wh, settings, plans=plans)
+        if self._new_queries or not wh.table_exists(settings.output.query_intents):
+            refresh_query_intents(wh, settings, plans=plans)  # classify the queries not seen before
         opts = FeatureOptions.from_settings(settings)
         reference = opts.reference_time if opts.reference_time is not None else self._latest_event(plans)
         interests = _plan_interests(wh, settings, plans, opts)
