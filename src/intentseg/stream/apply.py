@@ -128,6 +128,7 @@ class Applier:
         self._plans: dict[str, Any] | None = None
         self._sql: tuple[str, str] | None = None  # (what it was built for, the features SQL)
         self._latest_sql: list[str] | None = None
+        self._pending_checkpoint: dict[str, Any] | None = None
         self._new_queries = True  # whether the batch holds search queries (else no query to classify)
         self._touched = f"intentseg_stream_users_{uuid.uuid4().hex[:8]}"
 
@@ -211,7 +212,7 @@ class Applier:
 
     def committed(self) -> None:
         """Call after the batch's transaction committed: the in-memory checkpoint follows the table."""
-        self.checkpoint = getattr(self, "_pending_checkpoint", self.checkpoint)
+        self.checkpoint = self._pending_checkpoint or self.checkpoint
 
     # -- features and segments of the touched users ------------------------------------------------------
     def current_model(self) -> tuple[str, Segmenter] | None:
