@@ -33,9 +33,10 @@ CLICKS = [
     (2, at(1), "/politics/b"),
     (2, at(2), "/politics/c#comments"),
     (2, at(3), "/sports/x"),
-    # user 3: the home page only (no section) -> every page share 0, still a user
+    # user 3: the home page only (no section; /index.html is a file, not a section) -> every page share 0
     (3, at(0), "/"),
     (3, at(1), "/?q=shoes"),
+    (3, at(2), "https://news.example.com/index.html?x=1"),
     # user 4: two small sections outside the top 3 -> other 1.0
     (4, at(0), "/weather/today"),
     (4, at(1), "/garden"),

@@ -135,9 +135,12 @@ def url_path(url: exp.Expr) -> exp.Expr:
 
 
 def first_segment(path: exp.Expr) -> exp.Expr:
-    """The first path segment, lower-cased; NULL when there is none (``/``, ``/?q=x``)."""
-    segment = _regexp_replace(_regexp_replace(path, "^/+"), "[/?#].*$")
-    return exp.func("NULLIF", exp.func("LOWER", segment), exp.Literal.string(""))
+    """The first path segment, lower-cased; NULL when there is none (``/``, ``/?q=x``) or when the path is
+    one file name (``/index.html``, ``/page.php?id=3``: a page, not a section)."""
+    trimmed = _regexp_replace(path, "^/+")
+    segment = exp.func("NULLIF", exp.func("LOWER", _regexp_replace(trimmed.copy(), "[/?#].*$")), exp.Literal.string(""))
+    a_file = exp.RegexpLike(this=trimmed, expression=exp.Literal.string("^[^/?#]*[.][^/?#]*([?#].*)?$"))
+    return exp.Case().when(a_file, exp.null()).else_(segment)
 
 
 def page_section(url: exp.Expr, settings: InterestSettings) -> exp.Expr:
@@ -212,7 +215,7 @@ def per_user_query(interests: SourceInterests, rows_cte: str) -> exp.Select:
     """One row per user with a section: the share of each top section, and of the others."""
     total = exp.Sum(this=exp.column("weight"))
     select = exp.select(exp.column("user_id"))
-    top = [label for label in interests.columns.values()][:-1]
+    top = list(interests.columns.values())[:-1]
     for column, label in list(interests.columns.items())[:-1]:
         picked = exp.Case().when(exp.EQ(this=exp.column("section"), expression=exp.Literal.string(label)),
                                  exp.column("weight")).else_(exp.Literal.number(0))
