@@ -73,6 +73,8 @@ def test_cli_features_writes_the_table(warehouse_url):
     text = _cli("features", "--warehouse", warehouse_url, "--output-table", "uf")
     assert text.returncode == 0 and "Wrote 11 users to uf" in text.stdout
     assert "Durations capped at 1800 s: 1 in clickstream, 1 in article_views." in text.stdout
+    assert "Interests from clickstream: " in text.stdout and " and other (docs/features.md)." in text.stdout
+    assert run["interests"]["clickstream"]  # --json: {source: {column: section label}}
 
 
 def test_bad_option_names_the_value():

@@ -69,6 +69,9 @@ def features_command(
     out.print(f"Durations capped at {run.duration_cap_s:g} s: {capped}.")
     if run.queries_classified:
         out.print(f"Classified {run.queries_classified:,} new distinct queries into {settings.output.query_intents}.")
+    for src, columns in (getattr(run, "interests", None) or {}).items():
+        sections = list(columns.values())[:-1]  # the last column is the other share
+        out.print(f"Interests from {src}: {', '.join(sections)} and other (docs/features.md).", highlight=False)
     for src in run.absent_sources:
         out.print(f"Source {src} is absent: its counts are 0 and has_{src} = 0.")
     for src, cols in run.absent_columns.items():
