@@ -255,16 +255,21 @@ def plot_intent_mix(data: ReportData) -> Figure:
     for s in range(data.k):
         note = f"{mix['searched'].iloc[s]:.0%} searched" if mix["searches"].iloc[s] > 0 else "no searches"
         ax.text(1.02, s, note, va="center", fontsize=9)
-    ax.set_yticks(mix.index, [_wrap(n) for n in data.segment_names])
+    _mix_axes(ax, data, "share of the segment's searches")
+    ax.legend(title="Query intent", ncols=4, loc="lower left", bbox_to_anchor=(0, 1.0), frameon=False)
+    return fig
+
+
+def _mix_axes(ax, data: ReportData, xlabel: str) -> None:
+    """A stacked-share bar chart's frame: one row per segment (framed in its colour), 0-100% across."""
+    ax.set_yticks(range(data.k), [_wrap(n) for n in data.segment_names])
     for tick, color in zip(ax.get_yticklabels(), segment_colors(data.k)):
         tick.set_bbox(dict(facecolor="none", edgecolor=color, linewidth=2, boxstyle="round,pad=0.25"))
     ax.invert_yaxis()
     ax.set_xlim(0, 1.2)
     ax.set_xticks([0, 0.25, 0.5, 0.75, 1.0], ["0%", "25%", "50%", "75%", "100%"])
-    ax.set_xlabel("share of the segment's searches")
+    ax.set_xlabel(xlabel)
     ax.spines[["top", "right"]].set_visible(False)
-    ax.legend(title="Query intent", ncols=4, loc="lower left", bbox_to_anchor=(0, 1.0), frameon=False)
-    return fig
 
 
 @_literal_text
@@ -287,15 +292,8 @@ def plot_interest_mix(data: ReportData) -> Figure:
             left += values
         for s in range(data.k):
             ax.text(1.02, s, f"{mix['users_with_sections'].iloc[s]:.0%} of users", va="center", fontsize=9)
-        ax.set_yticks(mix.index, [_wrap(n) for n in data.segment_names])
-        for tick, color in zip(ax.get_yticklabels(), segment_colors(data.k)):
-            tick.set_bbox(dict(facecolor="none", edgecolor=color, linewidth=2, boxstyle="round,pad=0.25"))
-        ax.invert_yaxis()
-        ax.set_xlim(0, 1.2)
-        ax.set_xticks([0, 0.25, 0.5, 0.75, 1.0], ["0%", "25%", "50%", "75%", "100%"])
-        ax.set_xlabel("mean share of the views of users with a section")
+        _mix_axes(ax, data, "mean share of the views of users with a section")
         ax.set_title(INTEREST_TITLES.get(kind, kind), loc="left")
-        ax.spines[["top", "right"]].set_visible(False)
         ax.legend(ncols=min(len(sections), 5), loc="lower left", bbox_to_anchor=(0, 1.08), frameon=False, fontsize=8)
     return fig
 
