@@ -159,9 +159,8 @@ def simulate(out_dir: Path, n_users: int, seed: int, separation: float, shares: 
     sdev = np.where(rng.random(ns) < 0.1, rng.integers(0, 3, ns), dev_u[suser])
     labels = [lab for grp in DEVICE_LABELS for lab, _ in grp] + ["unknown"]
     lab_cdfs = [np.cumsum(norm([w for _, w in grp])) for grp in DEVICE_LABELS]; loffs = np.cumsum([0] + [len(g) for g in DEVICE_LABELS])
-    lab_s = np.empty(ns, np.int64)
-    for d in range(3):
-        m = sdev == d; lab_s[m] = loffs[d] + pick(rng, lab_cdfs[d], int(m.sum()))
+    user_lab = np.stack([loffs[d] + pick(rng, lab_cdfs[d], n_users) for d in range(3)])  # a user's tracker label per device class
+    lab_s = user_lab[sdev, suser]
     lab_s[rng.random(ns) < 0.005] = len(labels) - 1
     o = np.lexsort((pe_u, page_t)); ref = ref[o]
     clicks = pa.table({"user_id": pa.array(pe_u[o], pa.int64()), "timestamp": ts(page_t[o]),
