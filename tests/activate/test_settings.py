@@ -42,3 +42,19 @@ def test_the_signature_is_the_hex_hmac_sha256_of_the_body():
     # RFC 4231 test case 2: key "Jefe", data "what do ya want for nothing?"
     assert signature("Jefe", b"what do ya want for nothing?") == (
         "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
+
+
+def test_following_rides_out_an_unreachable_warehouse_and_without_follow_it_fails(receiver, monkeypatch):
+    from intentseg.activate.deliver import deliver
+    from intentseg.errors import WarehouseUnavailable
+    from tests.activate.conftest import with_destination
+
+    monkeypatch.setenv("HOOK_SECRET", "x")
+    settings = with_destination("mysql+pymysql://root@127.0.0.1:1/nowhere", "crm", type="webhook", url=receiver.url,
+                                secret_env="HOOK_SECRET")
+    settings.deliver.poll_s = 0.01
+    seen: list = []
+    report = deliver(settings, follow=True, progress=lambda r: seen.append(r.waiting), should_stop=lambda: len(seen) >= 2)
+    assert report.passes == 2 and all(w and "127.0.0.1:1" in w for w in seen) and receiver.requests == []
+    with pytest.raises(WarehouseUnavailable):
+        deliver(settings)

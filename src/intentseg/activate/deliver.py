@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..config import Settings, load_settings
-from ..errors import ConfigError, DeliveryFailed, RunInProgress, WarehouseQueryError
+from ..errors import ConfigError, DeliveryFailed, RunInProgress, WarehouseQueryError, WarehouseUnavailable
 from ..warehouse import Warehouse, connect
 from ..writeback import now_utc
 from .destinations import Destination, open_destination
@@ -53,6 +53,8 @@ class DestinationReport:
 class DeliveryReport:
     destinations: list[DestinationReport]
     passes: int = 0
+    #: following: why the last pass could not reach the warehouse (it is tried again next pass)
+    waiting: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"passes": self.passes, "destinations": [d.to_dict() for d in self.destinations]}
@@ -145,11 +147,13 @@ def deliver(
     with _opened(settings, destination) as dests:
         report = DeliveryReport([DestinationReport(d.name, d.where) for d in dests])
         while True:
+            report.waiting = None
             try:
                 _one_pass(warehouse if isinstance(warehouse, Warehouse) else url, settings, dests, report)
-            except RunInProgress:
+            except (RunInProgress, WarehouseUnavailable) as exc:  # following: a run holds the file, a server restarts
                 if not follow:
                     raise
+                report.waiting = exc.message
             report.passes += 1
             if progress is not None:
                 progress(report)

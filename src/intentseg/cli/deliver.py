@@ -34,7 +34,8 @@ def deliver_and_report(settings: Any, *, destination: str | None = None, follow:
     def progress(report: "DeliveryReport") -> None:
         if follow and not as_json:
             moved = sum(d.delivered for d in report.destinations)
-            console.print(f"· pass {report.passes}: {moved:,} delivered so far")
+            console.print(f"· pass {report.passes}: {moved:,} delivered so far"
+                          + (f" (warehouse not reachable: {report.waiting})" if report.waiting else ""))
 
     try:
         report = deliver(settings, destination=destination, follow=follow, progress=progress)
