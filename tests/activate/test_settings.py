@@ -58,3 +58,17 @@ def test_following_rides_out_an_unreachable_warehouse_and_without_follow_it_fail
     assert report.passes == 2 and all(w and "127.0.0.1:1" in w for w in seen) and receiver.requests == []
     with pytest.raises(WarehouseUnavailable):
         deliver(settings)
+
+
+@pytest.mark.parametrize("kind, module, extra", [("rabbitmq", "pika", {"queue": "q"}), ("redis", "redis", {"stream": "s"}),
+                                                 ("nats", "nats", {"subject": "s"})])
+def test_a_missing_client_names_the_install(monkeypatch, kind, module, extra):
+    import sys
+
+    from intentseg.activate.destinations import open_destination
+    from intentseg.errors import DestinationClientMissing
+
+    monkeypatch.setitem(sys.modules, module, None)  # import fails as if not installed
+    with pytest.raises(DestinationClientMissing) as err:
+        open_destination("x", DestinationSettings(type=kind, url="x://127.0.0.1", **extra))
+    assert err.value.hint == 'pip install "intentseg[deliver]"' and err.value.exit_code == 2
