@@ -7,6 +7,7 @@ import json
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from intentseg.model.results import assignments_of
 from intentseg.model.segmenter import Segmenter
@@ -162,3 +163,32 @@ def test_rabbitmq_redelivered_messages_change_nothing(duck_run, rabbit_queue_nam
     assert sum(first.quarantined.values()) + sum(rest.quarantined.values()) == 2
     assert len(table(url, "intentseg_stream_quarantine")) == 2
     assert_applied(url, run_id, before)
+
+
+def test_batches_stay_within_max_batch_and_the_broker_keeps_the_rest(duck_run, nats_subject):
+    url, _ = duck_run
+    messages = event_messages(per_source=30)
+    nats_publish(nats_subject, messages)
+    sizes: list[int] = []
+    seen = [0]
+
+    def on_batch(report) -> None:
+        sizes.append(report.received - seen[0])
+        seen[0] = report.received
+
+    report = consume(stream_settings(url), nats_url(nats_subject), max_batch=25, max_wait_ms=50, stop_after=50,
+                     on_batch=on_batch)
+    assert report.received == 50 and max(sizes) <= 25  # in flight: one batch of at most --max-batch
+    rest = consume(stream_settings(url), nats_url(nats_subject), max_batch=1000, idle_exit_s=1)
+    assert rest.received == len(messages) - 50 and rest.replayed == 0  # the rest waited in the broker, once
+
+
+@pytest.mark.db
+def test_mariadb_is_refused_with_the_fix(tmp_path):
+    from intentseg.config import Settings
+    from intentseg.errors import ConfigError
+    from intentseg.stream import Applier
+    from tests.conftest import isolated_url
+
+    with isolated_url("mysql", tmp_path) as url, connect(url) as wh, pytest.raises(ConfigError, match="PostgreSQL"):
+        Applier(wh, Settings(warehouse=url), "nats://127.0.0.1:4222/x")
