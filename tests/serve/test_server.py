@@ -200,3 +200,27 @@ def test_no_key_in_any_answer_or_the_log(world):
     for key in KEYS.values():  # ... but never a key
         assert key not in log and all(key not in t for t in texts)
     assert "Traceback" not in log
+
+
+def test_cors_is_off_by_default(world):
+    server, _ = world
+    with server.client(None) as c:
+        r = c.get("/healthz", headers={"Origin": "https://shop.example"})
+        pre = c.options("/v1/segments", headers={"Origin": "https://shop.example", "Access-Control-Request-Method": "GET"})
+    assert "access-control-allow-origin" not in r.headers
+    assert "access-control-allow-origin" not in pre.headers
+
+
+def test_cors_allows_the_configured_origins_only():
+    """In process (the CORS layer only; no warehouse is read): a listed origin is allowed, another is not."""
+    from starlette.testclient import TestClient
+
+    from intentseg.config import Settings
+    from intentseg.serve.app import create_app
+
+    settings = Settings.model_validate({"serve": {"cors_origins": ["https://shop.example"]}})
+    with TestClient(create_app(settings, "duckdb:///:memory:", poll=False)) as c:
+        ok = c.get("/healthz", headers={"Origin": "https://shop.example"})
+        other = c.get("/healthz", headers={"Origin": "https://evil.example"})
+    assert ok.headers["access-control-allow-origin"] == "https://shop.example"
+    assert "access-control-allow-origin" not in other.headers

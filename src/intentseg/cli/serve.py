@@ -36,10 +36,23 @@ def serve_command(
         return
     if not settings.serve.api_keys:
         console.print("No API keys configured: every /v1 route answers 401 (add [[serve.api_keys]], see `intentseg api-key`).")
+    _log_to_stderr()
     application = create_app(settings, settings.warehouse)
     console.print(f"Serving {application.state.display_url} on http://{host}:{port} (docs/serve.md).")
     uvicorn.run(application, host=host, port=port, workers=1, access_log=access_log, log_level="info",
                 server_header=False, date_header=False)
+
+
+def _log_to_stderr() -> None:
+    """The server's own lines (run loaded, check failed, internal error) beside uvicorn's, in its format."""
+    import logging
+
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)s:     %(message)s"))
+    logger = logging.getLogger("intentseg.serve")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
 
 
 @app.command("api-key")
