@@ -325,13 +325,13 @@ def _segmenter(r: _Run) -> None:
         return
     prev, r.previous_run_id = _previous_model(r.tables, r.previous)
     chosen = r.settings.segment.features
-    if isinstance(chosen, str):  # named feature sets: the columns they hold in this feature table
-        chosen = resolve_feature_set(chosen, r.scorer.columns(r)) or chosen
     if prev is not None:
         kept = list(prev.feature_names_)
         if chosen is None and set(kept) <= set(r.scorer.columns(r)):
             chosen = kept
-        if chosen != kept:
+        # named feature sets stay named in the model; they keep ids when they hold the same columns now
+        columns = resolve_feature_set(chosen, r.scorer.columns(r)) if isinstance(chosen, str) else chosen
+        if columns != kept:
             prev, r.previous_run_id = None, None
     r.prev = prev
     r.model = segmenter_for(r.settings, chosen)

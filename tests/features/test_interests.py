@@ -229,3 +229,37 @@ def test_an_access_log_gives_page_sections(tmp_path):
     assert df[["interest_page_sports_share", "interest_page_politics_share"]].to_numpy().tolist() in (
         [[1.0, 0.0], [0.0, 1.0]], [[0.0, 1.0], [1.0, 0.0]])  # one visitor each, ids are salted hashes
     assert df["interest_page_other_share"].sum() == 0
+
+
+def test_a_run_on_a_named_feature_set_keeps_its_ids_on_the_next_run(warehouse_url, tmp_path):
+    # [segment] features = "engagement+interests" resolves to the table's columns; the next run resolves to the
+    # same ones, so it refits keeping the previous run's ids (a set name compared with column names would not)
+    from intentseg.pipeline import run
+    from intentseg.warehouse import connect
+
+    with connect(warehouse_url) as wh:
+        load(wh)
+    s = load_settings(None, {"warehouse": warehouse_url, "interests": {"top_n": 3, "article_table": "articles"},
+                             "segment": {"features": "engagement+interests", "k": 2}}, environ={})
+    first = run(settings=s, report_dir=tmp_path / "report")
+    assert "interest_page_sports_share" in first.model.feature_names_
+    assert first.model.features == "engagement+interests"
+    second = run(settings=s)
+    assert second.previous_run_id == first.run_id
+    assert second.model.feature_names_ == first.model.feature_names_
+    html = (tmp_path / "report" / "index.html").read_text(encoding="utf-8")
+    assert 'id="chart-interest_mix"' in html
+    assert "50% — Ünï:x" in html  # the shown feature SQL holds the label as a quoted literal
+
+
+def test_section_rules_and_feature_flags_are_validated():
+    from intentseg.config import features_option
+
+    with pytest.raises(ConfigError, match="exactly one of prefix or regex"):
+        settings(rules=[{"prefix": "/a", "regex": "^/a", "section": "a"}])
+    with pytest.raises(ConfigError, match="unknown feature set"):
+        load_settings(None, {"segment": {"features": "engagement+hobbies"}}, environ={})
+    assert features_option("engagement+interests") == "engagement+interests"
+    assert features_option("interests") == "interests"
+    assert features_option("clicks, searches") == ["clicks", "searches"]
+    assert features_option(None) is None
