@@ -192,3 +192,36 @@ def test_mariadb_is_refused_with_the_fix(tmp_path):
 
     with isolated_url("mysql", tmp_path) as url, connect(url) as wh, pytest.raises(ConfigError, match="PostgreSQL"):
         Applier(wh, Settings(warehouse=url), "nats://127.0.0.1:4222/x")
+
+
+@pytest.mark.parametrize("broker", ["nats", "redis"])
+def test_a_batch_committed_but_not_acknowledged_is_not_applied_again(broker, duck_run, request, monkeypatch):
+    """The process dies between the commit and the ack: the restart must not count that batch twice."""
+    from intentseg.stream import brokers
+    from tests.activate.conftest import REDIS_URL
+
+    url, _ = duck_run
+    messages = event_messages(per_source=20)
+    if broker == "nats":
+        subject = request.getfixturevalue("nats_subject")
+        nats_publish(subject, messages)
+        source, cls = nats_url(subject), brokers.NatsSource
+    else:
+        key = request.getfixturevalue("redis_key")
+        redis_publish(key, messages)
+        source, cls = f"{REDIS_URL.rstrip('/')}/{key}", brokers.RedisSource
+
+    def die(self, batch):
+        raise KeyboardInterrupt  # after the commit, before the broker hears of it
+
+    with monkeypatch.context() as m:
+        m.setattr(cls, "ack", die)
+        with pytest.raises(KeyboardInterrupt):
+            consume(stream_settings(url), source, max_batch=20, idle_exit_s=1)
+    rest = consume(stream_settings(url), source, max_batch=1000, idle_exit_s=1)
+    point = table(url, "intentseg_stream_checkpoints").iloc[0]
+    assert int(point["received"]) == len(messages) == int(point["accepted"])  # each message counted once
+    assert rest.received == len(messages) - 20
+    assert rest.replayed == (20 if broker == "redis" else 0)  # Redis re-reads its pending entries: acked, not applied
+    streamed = [table(url, s)["event_id"].dropna() for s in ("clickstream", "search_queries", "article_views")]
+    assert sum(len(ids) for ids in streamed) == len(messages) and all(ids.is_unique for ids in streamed)
