@@ -257,9 +257,8 @@ def _rebuild_source(wh: Warehouse, name: str, plans: dict[str, SourcePlan], opts
     window = _window(opts, None)
     params = {"reopen_from": _EARLIEST}
     for table, query in ((tables.seen(name), first_seen_query(name, plans, window, tables, fresh=True)),
-                         (tables.days(name), None)):
-        wh.drop_table(table)
-        query = query if query is not None else days_query(name, plans, window, tables)
+                         (tables.days(name), days_query(name, plans, window, tables))):
+        wh.drop_table(table)  # the seen pairs first: the days count the items first seen on each
         wh.execute(render(exp.Create(this=_table(table), kind="TABLE", expression=query), wh.dialect), params)
     wh.create_index(tables.seen(name), ["user_id", "item"])
     wh.create_index(tables.seen(name), ["first_day"])
