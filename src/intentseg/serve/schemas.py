@@ -7,6 +7,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from ..results import RunSummary  # a run as `intentseg runs` shows it (a dataclass pydantic reads)
+
 UserId = int | Annotated[str, StringConstraints(min_length=1, max_length=200)]
 _Text = Field(default=None, max_length=2000)
 
@@ -39,20 +41,8 @@ class Segments(BaseModel):
     segments: list[Segment]
 
 
-class Run(BaseModel):
-    run_id: str
-    kind: str
-    status: str
-    started_at: str
-    k: int | None
-    n_users: int | None
-    silhouette: float | None
-    changed_share: float | None
-    error: str | None
-
-
 class Runs(BaseModel):
-    runs: list[Run]
+    runs: list[RunSummary]
 
 
 class UserFeatures(_Strict):
