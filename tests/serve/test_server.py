@@ -213,14 +213,21 @@ def test_cors_is_off_by_default(world):
 
 def test_cors_allows_the_configured_origins_only():
     """In process (the CORS layer only; no warehouse is read): a listed origin is allowed, another is not."""
-    from starlette.testclient import TestClient
+    import asyncio
+
+    import httpx
 
     from intentseg.config import Settings
     from intentseg.serve.app import create_app
 
-    settings = Settings.model_validate({"serve": {"cors_origins": ["https://shop.example"]}})
-    with TestClient(create_app(settings, "duckdb:///:memory:", poll=False)) as c:
-        ok = c.get("/healthz", headers={"Origin": "https://shop.example"})
-        other = c.get("/healthz", headers={"Origin": "https://evil.example"})
+    app = create_app(Settings.model_validate({"serve": {"cors_origins": ["https://shop.example"]}}), "duckdb:///:memory:",
+                     poll=False)
+
+    async def ask():
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as c:
+            return (await c.get("/healthz", headers={"Origin": "https://shop.example"}),
+                    await c.get("/healthz", headers={"Origin": "https://evil.example"}))
+
+    ok, other = asyncio.run(ask())
     assert ok.headers["access-control-allow-origin"] == "https://shop.example"
     assert "access-control-allow-origin" not in other.headers
