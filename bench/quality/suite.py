@@ -20,6 +20,7 @@ on a new DuckDB file, reading the Parquet files in place (the ``--events DIR`` p
 from __future__ import annotations
 
 import json
+import os
 import platform
 import time
 from pathlib import Path
@@ -228,7 +229,22 @@ def markdown(result: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+#: ``QUALITY_ARM=pooled-averages`` runs the suite with the average durations pooled too
+#: (``transform.POOLED_AVERAGES``, not the default): the second arm of the second held-out round.
+ARMS = ("default", "pooled-averages")
+
+
+def _set_arm(arm: str) -> None:
+    from intentseg.model import transform
+
+    if arm not in ARMS:
+        raise SystemExit(f"QUALITY_ARM must be one of {ARMS}, got {arm!r}")
+    transform.POOLED = transform.POOLED_SHARES + (transform.POOLED_AVERAGES if arm == "pooled-averages" else ())
+
+
 def main(names: list[str] | None, n_users: int, seed: int, out: str, rule_frozen: str, notes: list[str]) -> dict:
+    arm = os.environ.get("QUALITY_ARM", "default")
+    _set_arm(arm)
     datasets = [*OURS, *HELD_OUT, *REAL]
     if names:
         unknown = set(names) - {d.name for d in datasets}
@@ -243,7 +259,7 @@ def main(names: list[str] | None, n_users: int, seed: int, out: str, rule_frozen
             continue
         rows.append(evaluate(ds, n_users, seed))
     result = {"when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "users": n_users, "seed": seed,
-              "platform": platform.platform(), "rule_frozen": rule_frozen, "notes": notes,
+              "platform": platform.platform(), "rule_frozen": rule_frozen, "arm": arm, "notes": notes,
               "summary": summary(rows), "datasets": rows}
     (RESULTS / f"{out}.json").write_text(json.dumps(result, indent=2) + "\n")
     (RESULTS / f"{out}.md").write_text(markdown(result))

@@ -169,3 +169,55 @@ def test_device_and_referrer_shares_are_pooled_by_clicks(tmp_path):
     d["transform"]["pool"]["by"][j] = "nope"
     with pytest.raises(Exception, match="transform.pool.by"):
         Segmenter.from_dict(d)
+
+
+def test_average_durations_are_pooled_in_log_space_by_their_counts(tmp_path, monkeypatch):
+    """With POOLED_AVERAGES on (not the default), ``article_time_avg_s`` (0 for a user with no article
+    view) is pooled in log space by ``article_views``, ``click_time_avg_s`` by ``clicks``; the file
+    keeps it; a file that pools only shares (written before) keeps scoring with shares only; a negative
+    prior is refused. By default the averages are not pooled."""
+    import pandas as pd
+
+    from intentseg.model import transform
+    from intentseg.model.transform import POOL_PSEUDO
+
+    rng = np.random.default_rng(1)
+    n = 400
+    views = np.where(np.arange(n) % 2 == 0, 0, rng.integers(5, 50, n))
+    df = pd.DataFrame({"user_id": np.arange(n), "clicks": rng.integers(1, 100, n), "article_views": views,
+                       "click_time_avg_s": rng.uniform(5, 60, n),
+                       "article_time_avg_s": np.where(views > 0, rng.uniform(30, 300, n), 0.0),
+                       "device_mobile_share": rng.uniform(0, 1, n)})
+    default = Segmenter(n_segments=2, random_state=0).fit(df).transform_
+    assert [default.names[j] for j, *_ in default.pooled()] == ["device_mobile_share"]
+    monkeypatch.setattr(transform, "POOLED", transform.POOLED_SHARES + transform.POOLED_AVERAGES)
+    model = Segmenter(n_segments=2, random_state=0).fit(df)
+    monkeypatch.setattr(transform, "POOLED", transform.POOLED_SHARES)  # loading needs no setting
+    t = model.transform_
+    assert dict(zip(t.names, t.pool_by)) == {"clicks": None, "article_views": None, "click_time_avg_s": "clicks",
+                                             "article_time_avg_s": "article_views", "device_mobile_share": "clicks"}
+    j = t.names.index("article_time_avg_s")
+    readers = df["article_views"] > 0
+    prior = float(np.log(1.0 + df.loc[readers, "article_time_avg_s"]).mean())
+    assert t.prior[j] == pytest.approx(prior)
+    probe = pd.DataFrame({"user_id": [1, 2], "clicks": [3, 3], "article_views": [0, 1000],
+                          "click_time_avg_s": [10.0, 10.0], "article_time_avg_s": [0.0, 100.0],
+                          "device_mobile_share": [0.5, 0.5]})
+    pooled = t.unscale(t.apply(probe[t.names].to_numpy(float)))[:, j]
+    assert pooled[0] == pytest.approx(prior)  # no article view: the prior, not log(1) = 0
+    assert pooled[1] == pytest.approx((1000 * np.log(101.0) + POOL_PSEUDO * prior) / (1000 + POOL_PSEUDO))
+    model.save(tmp_path / "m.json")
+    again = Segmenter.load(tmp_path / "m.json")
+    np.testing.assert_array_equal(again.predict(df), model.predict(df))
+    # An older file: only the share pooled. It loads and applies exactly that, no average pooling.
+    d = json.loads((tmp_path / "m.json").read_text())
+    for name in ("click_time_avg_s", "article_time_avg_s"):
+        d["transform"]["pool"]["by"][t.names.index(name)] = None
+        d["transform"]["pool"]["prior"][t.names.index(name)] = 0.0
+    old = Segmenter.from_dict(d)
+    assert [c for c, *_ in old.transform_.pooled()] == [t.names.index("device_mobile_share")]
+    assert old.transform_.unscale(old.transform_.apply(probe[t.names].to_numpy(float)))[0, j] == 0.0
+    d["transform"]["pool"]["by"][j] = "article_views"
+    d["transform"]["pool"]["prior"][j] = -1.0
+    with pytest.raises(Exception, match="transform.pool.prior"):
+        Segmenter.from_dict(d)

@@ -57,7 +57,7 @@ def transform_columns(transform: FeatureTransform) -> list[Any]:
             v = F.log(F.lit(1.0) + F.greatest(v, F.lit(0.0)))
         elif kind in ("share", "flag"):
             v = F.least(F.greatest(v, F.lit(0.0)), F.lit(1.0))
-        if j in pools:  # a pooled share: (n * share + pseudo * prior) / (n + pseudo)
+        if j in pools:  # a pooled share or log average: (n * value + pseudo * prior) / (n + pseudo)
             count, weighted_prior, pseudo = pools[j]
             n = F.greatest(F.coalesce(F.col(f"`{count}`").cast("double"), F.lit(0.0)), F.lit(0.0))
             v = (n * v + F.lit(weighted_prior)) / (n + F.lit(pseudo))

@@ -13,7 +13,9 @@ Layout (``format_version`` 1)::
 
 ``transform.pool`` (pooled device and referrer shares, :mod:`intentseg.model.transform`) came within
 version 1: files without it load and score as before, but a reader older than it ignores it and would
-score such a file differently.
+score such a file differently. Pooled average durations (``click_time_avg_s``, ``article_time_avg_s``;
+``log`` columns in ``pool.by``) came later within version 1: files that pool only shares score as before;
+a reader from before them rejects a file that pools averages (ModelFileError) rather than misscore it.
 
 Floats are written with ``repr`` precision by :mod:`json`, so a loaded model predicts exactly what the
 original did. A file with another format, a newer version or missing fields raises
@@ -31,7 +33,7 @@ import numpy as np
 
 from .. import __version__
 from ..errors import InputError, ModelFileError
-from .transform import KINDS, FeatureTransform
+from .transform import KINDS, POOLED_KINDS, FeatureTransform
 
 if TYPE_CHECKING:
     from .segmenter import Segmenter
@@ -171,7 +173,8 @@ def _check_sections(d: dict[str, Any], where: str) -> None:
 
 def _check_pool(pool: Any, names: list[str], kinds: list[str], where: str) -> None:
     """``transform.pool`` (optional; files written before pooled shares have none): per feature the
-    count column it is pooled by (a model feature) or null, a finite prior in [0, 1], a positive pseudo."""
+    count column it is pooled by (a model feature) or null, a finite prior (in [0, 1] for a share, >= 0 for
+    an average pooled in log space), a positive pseudo."""
     if pool is None:
         return
     n = len(names)
@@ -179,12 +182,13 @@ def _check_pool(pool: Any, names: list[str], kinds: list[str], where: str) -> No
         raise _bad(where, "transform.pool must hold by, prior and pseudo")
     by = pool["by"]
     if not isinstance(by, list) or len(by) != n or not all(
-            b is None or (b in names and kinds[j] == "share") for j, b in enumerate(by)):
+            b is None or (b in names and kinds[j] in POOLED_KINDS) for j, b in enumerate(by)):
         raise _bad(where, f"transform.pool.by must give, per feature ({n}), null or the model column a share "
-                          f"is pooled by, got {by!r}"[:300])
+                          f"or average is pooled by, got {by!r}"[:300])
     prior = _finite_vector(pool["prior"], n, "transform.pool.prior", where)
-    if np.any((prior < 0) | (prior > 1)):
-        raise _bad(where, "transform.pool.prior must be shares in [0, 1]")
+    shares = np.array([k == "share" for k in kinds])
+    if np.any(prior < 0) or np.any(shares & (prior > 1)):
+        raise _bad(where, "transform.pool.prior must be >= 0 (and at most 1 for a share)")
     if not (_number(pool["pseudo"]) and math.isfinite(pool["pseudo"]) and pool["pseudo"] > 0):
         raise _bad(where, f"transform.pool.pseudo must be a positive number, got {pool['pseudo']!r}")
 

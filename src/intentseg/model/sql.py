@@ -5,8 +5,8 @@ by the dialect of the one registry (``warehouse.dialects``). It repeats the Pyth
 step, so it assigns the same ids as ``Segmenter.predict``:
 
 * ``log`` columns: ``LN(1 + GREATEST(x, 0))`` (never ``LN(0)``, which is NULL on MariaDB); shares and
-  flags: ``LEAST(GREATEST(x, 0), 1)``; pooled shares ``(n * share + pseudo * prior) / (n + pseudo)``
-  with n = ``GREATEST(count, 0)``; then ``(value - center) / scale``. NULL counts as 0, the
+  flags: ``LEAST(GREATEST(x, 0), 1)``; pooled shares (and pooled averages, after their ``LN``)
+  ``(n * share + pseudo * prior) / (n + pseudo)`` with n = ``GREATEST(count, 0)``; then ``(value - center) / scale``. NULL counts as 0, the
   features contract's value for "no rows in that source".
 * squared distances summed feature by feature; the first id whose distance is <= every later one wins,
   i.e. the lowest id among ties, as ``argmin`` does.
@@ -64,7 +64,8 @@ def _value(name: str) -> exp.Expression:
 def _transformed(name: str, kind: str, center: float, scale: float,
                  pool: tuple[str, float, float] | None = None) -> exp.Expression:
     """``(f(value) - center) / scale`` of one feature column, as ``Transform`` computes it; ``pool``:
-    (count column, pseudo * prior, pseudo) of a pooled share, ``(n * share + pseudo * prior) / (n + pseudo)``."""
+    (count column, pseudo * prior, pseudo) of a pooled share or log average,
+    ``(n * value + pseudo * prior) / (n + pseudo)``."""
     v: exp.Expression = _value(name)
     if kind == "log":
         v = exp.func("LN", exp.Add(this=exp.Literal.number(1), expression=exp.func("GREATEST", v, exp.Literal.number(0))))

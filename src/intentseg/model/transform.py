@@ -27,6 +27,9 @@ cuts the many light users along these coin flips instead of finding groups. When
 users with clicks, as if every user had ``POOL_PSEUDO`` more clicks at that average:
 ``(clicks * share + POOL_PSEUDO * prior) / (clicks + POOL_PSEUDO)``; ``prior`` is learned in ``fit``
 and stored with the model. Users with many clicks keep their own share; users with none get the prior.
+The two average durations can be pooled the same way after their log, by the count they average over
+(``click_time_avg_s`` by ``clicks``, ``article_time_avg_s`` by ``article_views``; :data:`POOLED_AVERAGES`):
+the scorers and model files support it, ``fit`` does not do it by default (see the constant).
 
 Each rule also carries the feature's *engagement weight* (+1: more means more engaged, -1: more
 means less engaged, 0: says nothing about engagement), used to order segments. The words that name and
@@ -70,7 +73,15 @@ DEFAULT_RULE = FeatureRule("*", "plain")
 KINDS = ("log", "share", "flag", "plain")
 #: Shares pooled toward their average by the count they are taken over (see the module docstring):
 #: (pattern, count column). Intent shares are not pooled: "never searched" (all four at 0) is a signal.
-POOLED: tuple[tuple[str, str], ...] = (("device_*_share", "clicks"), ("referrer_*_share", "clicks"))
+POOLED_SHARES: tuple[tuple[str, str], ...] = (("device_*_share", "clicks"), ("referrer_*_share", "clicks"))
+#: The average durations, pooled in log space by the count each averages over. NOT pooled by default:
+#: on the seen datasets it raised K-Means' ARI at the true k but the k rule then found the true k on 3
+#: of 16 instead of 7 (docs/adr/0004-choosing-k.md, second held-out round). Model files may carry it.
+POOLED_AVERAGES: tuple[tuple[str, str], ...] = (("click_time_avg_s", "clicks"), ("article_time_avg_s", "article_views"))
+#: What ``fit`` pools.
+POOLED: tuple[tuple[str, str], ...] = POOLED_SHARES
+#: The kinds a pooled column may have: shares, and averages pooled in log space (``ln(1 + avg)``).
+POOLED_KINDS = ("share", "log")
 #: Pseudo-count of the pooling: a user's share counts as much as POOL_PSEUDO clicks at the average share
 #: (set on the quality suite's seen datasets, bench/results/quality.md; 1-3 were within 0.01 ARI).
 POOL_PSEUDO = 2.0
@@ -149,7 +160,7 @@ def rule_for(name: str) -> FeatureRule:
 
 
 def pool_count_for(name: str, names: list[str]) -> str | None:
-    """The count column a share ``name`` is pooled by, when the model has that column (else None)."""
+    """The count column a share or average ``name`` is pooled by, when the model has that column (else None)."""
     for pattern, count in POOLED:
         if fnmatch.fnmatchcase(name, pattern) and count in names:
             return count
@@ -171,7 +182,7 @@ class FeatureTransform:
 
     @classmethod
     def fit(cls, X: np.ndarray, names: list[str], kinds: list[str], scaling: str) -> FeatureTransform:
-        pool_by = [pool_count_for(n, names) if kind == "share" else None for n, kind in zip(names, kinds)]
+        pool_by = [pool_count_for(n, names) if kind in POOLED_KINDS else None for n, kind in zip(names, kinds)]
         prior = np.zeros(len(names))
         U = _unscaled(X, kinds)
         for j, count in enumerate(pool_by):
