@@ -221,3 +221,29 @@ def test_average_durations_are_pooled_in_log_space_by_their_counts(tmp_path, mon
     d["transform"]["pool"]["prior"][j] = -1.0
     with pytest.raises(Exception, match="transform.pool.prior"):
         Segmenter.from_dict(d)
+
+
+def test_pooled_averages_score_alike_in_sql_on_every_engine(warehouse, monkeypatch):
+    """The scoring query repeats the pooling of a log average (after its LN) exactly: same ids and
+    distances as ``predict`` on every engine, users without article views included."""
+    import pandas as pd
+
+    from intentseg.model import transform
+
+    rng = np.random.default_rng(2)
+    n = 300
+    views = np.where(np.arange(n) % 3 == 0, 0, rng.integers(1, 40, n))
+    clicks = rng.integers(1, 80, n)
+    df = pd.DataFrame({"user_id": np.arange(1, n + 1), "clicks": clicks, "article_views": views,
+                       "click_time_avg_s": np.where(clicks > 1, rng.uniform(5, 60, n), 0.0),
+                       "article_time_avg_s": np.where(views > 0, rng.uniform(30, 300, n), 0.0),
+                       "device_mobile_share": rng.uniform(0, 1, n)})
+    monkeypatch.setattr(transform, "POOLED", transform.POOLED_SHARES + transform.POOLED_AVERAGES)
+    model = Segmenter(n_segments=4, random_state=0).fit(df)
+    assert {model.transform_.names[j] for j, *_ in model.transform_.pooled()} == {
+        "click_time_avg_s", "article_time_avg_s", "device_mobile_share"}
+    warehouse.write_table("user_features", df)
+    got = warehouse.query(model.to_sql(dialect=warehouse.dialect, features_table="user_features"))
+    got = got.sort_values("user_id").reset_index(drop=True)
+    np.testing.assert_array_equal(got["segment_id"].astype(int).to_numpy(), model.predict(df))
+    np.testing.assert_allclose(got["distance"].astype(float), model.transform(df).min(axis=1), rtol=1e-9, atol=1e-9)
