@@ -173,8 +173,8 @@ def markdown(result: dict) -> str:
     lines += [
         "", "Medians of the repeats (each repeat in the json); the incremental run re-opens days 29 to 31 (the",
         "watermark in day 30 minus 24 h of lateness, floored to midnight), merges again the users with events in",
-        "them and writes the feature table of every user. Building the state from scratch (`--full`, or the first incremental run) costs",
-        "more than a plain full build: it writes the state tables too.", "",
+        "them and writes the feature table of every user. Building the state from scratch (`--full`, or the first",
+        "incremental run) costs about a full build: it writes the state tables too.", "",
         "Load average (1 min) before / after: " + "; ".join(
             f"{label(r['users'])}: {r['load_before']:.1f} / {r['load_after']:.1f}" for r in result["sizes"]), "",
     ]
