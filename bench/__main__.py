@@ -15,8 +15,12 @@
    → bench/results/kauto.{json,md}.
 6. ``python -m bench serve``: the HTTP API with 1M users in memory under wrk (lookups, scoring, memory, overload)
    → bench/results/serve.{json,md}.
-6. ``python -m bench incremental``: one new day on 30 days of events, incremental features against a full
+7. ``python -m bench incremental``: one new day on 30 days of events, incremental features against a full
    rebuild at 1M users → bench/results/incremental.{json,md}.
+8. ``python -m bench stream``: intentseg stream from NATS (events/s, publish-to-visible delay, kill -9)
+   → bench/results/stream.{json,md}.
+9. ``python -m bench deliver``: one deliver pass of outbox events to a webhook, RabbitMQ, Redis and NATS
+   → bench/results/deliver.{json,md}.
 
     .venv/bin/python -m bench                      # everything (the 10M case takes several minutes)
     .venv/bin/python -m bench --quick              # a small version: 20k users, MariaDB at 1k users
@@ -324,7 +328,15 @@ def stream(argv: list[str]) -> None:
     run_stream(argv)
 
 
-SUBCOMMANDS = {"quality": quality, "kauto": kauto, "serve": serve, "incremental": incremental, "stream": stream}
+def deliver(argv: list[str]) -> None:
+    """``python -m bench deliver``: one deliver pass of outbox events to each destination (bench/bench_deliver.py)."""
+    from bench.bench_deliver import main as run_deliver
+
+    run_deliver(argv)
+
+
+SUBCOMMANDS = {"quality": quality, "kauto": kauto, "serve": serve, "incremental": incremental, "stream": stream,
+               "deliver": deliver}
 
 
 if __name__ == "__main__":

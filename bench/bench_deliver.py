@@ -1,6 +1,6 @@
 """Delivery throughput: ``intentseg deliver --once`` of N outbox events to each destination on loopback.
 
-    .venv/bin/python -m bench.bench_deliver [--events 20000] [--warehouses duckdb,postgres]
+    .venv/bin/python -m bench deliver [--events 20000] [--warehouses duckdb,postgres]
 
 The outbox is filled with N synthetic ``moved`` events (no pipeline run: the sending is what is measured),
 then one ``deliver`` pass sends them all to a fresh queue / stream / subject of the local RabbitMQ, Redis
@@ -106,11 +106,11 @@ def bench(n: int, warehouses: list[str], folder: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench deliver", description=__doc__)
     parser.add_argument("--events", type=int, default=20_000)
     parser.add_argument("--warehouses", default="duckdb,postgres")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     import tempfile
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -120,7 +120,7 @@ def main() -> None:
     meta = {"events": args.events, "batch_size": 500, "load_average_before": [round(x, 2) for x in load],
             "load_average_after": [round(x, 2) for x in os.getloadavg()], "cpus": os.cpu_count()}
     (RESULTS / "deliver.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=2) + "\n")
-    lines = ["# Delivery throughput (`python -m bench.bench_deliver`)", "",
+    lines = ["# Delivery throughput (`python -m bench deliver`)", "",
              f"{args.events:,} outbox events, one `deliver --once` pass, batches of 500, everything on 127.0.0.1; "
              f"{meta['cpus']} CPUs shared with other jobs (load average {meta['load_average_before'][0]} before, "
              f"{meta['load_average_after'][0]} after). One run each.", "",
