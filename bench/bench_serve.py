@@ -234,6 +234,16 @@ def check_all(base: str, key: str, n_users: int, names: list[str], n: int = 2000
     return tally
 
 
+
+def _http_stack(extra_path: str | None) -> str:
+    """What uvicorn's ``auto`` picks in the server process: httptools and uvloop when importable (uvicorn[standard])."""
+    import importlib.util
+
+    have = all(importlib.util.find_spec(m) is not None for m in ("httptools", "uvloop"))
+    if extra_path:
+        return "httptools + uvloop (from --extra-path)"
+    return "httptools + uvloop (uvicorn[standard])" if have else "h11 + asyncio (uvicorn without extras)"
+
 def bench(n_users: int, seconds: int, connections: int, extra_path: str | None) -> dict:
     from intentseg.serve.auth import new_key
 
@@ -242,7 +252,7 @@ def bench(n_users: int, seconds: int, connections: int, extra_path: str | None) 
     key = new_key()
     env = {"BENCH_KEY": key, "BENCH_USERS": str(n_users)}
     out: dict = {"users": n_users, "seconds_per_wrk_run": seconds, "connections": connections,
-                 "http": "httptools + uvloop (from --extra-path)" if extra_path else "h11 + asyncio (uvicorn without extras)"}
+                 "http": _http_stack(extra_path)}
     # memory of the run's own 2,000 users: the baseline of the process (Python, FastAPI, scikit-learn, the model)
     small_url, *_ = build_warehouse(SEED_USERS)
     small = ServerProcess(small_url, folder, key, extra_path)
