@@ -147,7 +147,8 @@ def redis_count(url: str, stream: str) -> int:
         client.close()
 
 
-def _nats(work: Callable[[Any], Any]) -> Any:
+def jetstream(work: Callable[[Any], Any]) -> Any:
+    """Run ``await work(js)`` with a JetStream context of the test NATS server (the connection closed after)."""
     import nats
 
     async def main() -> Any:
@@ -169,7 +170,7 @@ def nats_stream() -> Iterator[tuple[str, str, str]]:
         return await js.account_info()
 
     try:
-        _nats(ping)
+        jetstream(ping)
     except Exception as exc:  # noqa: BLE001
         unreachable("nats", exc)
     stream, subject = f"INTENTSEG_T_{token}", f"intentseg.t.{token}"
@@ -181,7 +182,7 @@ def nats_stream() -> Iterator[tuple[str, str, str]]:
         except Exception:  # noqa: BLE001 - never created
             pass
 
-    _nats(delete)
+    jetstream(delete)
 
 
 def nats_messages(stream: str, subject: str) -> list[Any]:
@@ -196,7 +197,7 @@ def nats_messages(stream: str, subject: str) -> list[Any]:
             out.append(msg)
         return out
 
-    return _nats(read)
+    return jetstream(read)
 
 
 def nats_count(stream: str) -> int:
@@ -206,7 +207,7 @@ def nats_count(stream: str) -> int:
         except Exception:  # noqa: BLE001 - not created yet
             return 0
 
-    return _nats(count)
+    return jetstream(count)
 
 
 # -- a webhook receiver ------------------------------------------------------------------------------------

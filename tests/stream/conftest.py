@@ -8,7 +8,6 @@ uuid) and removes it afterwards.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import uuid
 from collections.abc import Iterator
@@ -21,7 +20,7 @@ from intentseg.features import build_features
 from intentseg.generate import generate_events
 from intentseg.pipeline import run
 from intentseg.warehouse import connect
-from tests.activate.conftest import NATS_URL, RABBITMQ_URL, REDIS_URL, unreachable
+from tests.activate.conftest import NATS_URL, RABBITMQ_URL, REDIS_URL, jetstream, unreachable
 from tests.conftest import isolated_url
 from tests.pipeline.conftest import load_events
 from tests.pipeline.test_run import fast_settings
@@ -93,30 +92,17 @@ BAD_MESSAGES = {
 
 
 # -- NATS ------------------------------------------------------------------------------------------------------
-def _nats(coro_fn):
-    async def go():
-        import nats
-
-        nc = await nats.connect(NATS_URL, connect_timeout=3, max_reconnect_attempts=0)
-        try:
-            return await coro_fn(nc.jetstream())
-        finally:
-            await nc.close()
-
-    return asyncio.run(go())
-
-
 @pytest.fixture
 def nats_subject() -> Iterator[str]:
     """A fresh subject with its own JetStream stream; deleted afterwards."""
     subject = f"intentseg.t.{uuid.uuid4().hex[:10]}"
     stream = subject.replace(".", "_")
     try:
-        _nats(lambda js: js.add_stream(name=stream, subjects=[subject]))
+        jetstream(lambda js: js.add_stream(name=stream, subjects=[subject]))
     except Exception as exc:  # noqa: BLE001 - any failure means unreachable
         unreachable("nats", exc)
     yield subject
-    _nats(lambda js: js.delete_stream(stream))
+    jetstream(lambda js: js.delete_stream(stream))
 
 
 def nats_publish(subject: str, messages: list[bytes]) -> None:
@@ -124,7 +110,7 @@ def nats_publish(subject: str, messages: list[bytes]) -> None:
         for m in messages:
             await js.publish(subject, m)
 
-    _nats(pub)
+    jetstream(pub)
 
 
 def nats_url(subject: str) -> str:

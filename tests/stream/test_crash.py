@@ -12,7 +12,7 @@ import pytest
 
 from intentseg.stream import parse_url
 
-from .conftest import REFERENCE_TIME, _nats, event_messages, nats_publish, nats_url, table
+from .conftest import REFERENCE_TIME, event_messages, jetstream, nats_publish, nats_url, table
 from .test_stream import assert_applied, memberships_before
 
 ENV = {**os.environ, "INTENTSEG_FEATURES__REFERENCE_TIME": f"\"{REFERENCE_TIME}\"", "INTENTSEG_INTERESTS__ENABLED": "false",
@@ -35,7 +35,7 @@ def acked(subject: str) -> int:
         except Exception:  # noqa: BLE001 - not created yet
             return 0
 
-    return int(_nats(info) or 0)
+    return int(jetstream(info) or 0)
 
 
 @pytest.mark.slow
