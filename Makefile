@@ -29,8 +29,9 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 
+# --durations: the 25 slowest tests at the end of every run (the suite must stay under 15 minutes)
 test: $(STAMP) $(LINT)
-	$(PYTEST) -n 2 --dist loadgroup $(PYTEST_ARGS)
+	$(PYTEST) -n 2 --dist loadgroup --durations=25 $(PYTEST_ARGS)
 
 test-fast: $(STAMP)
 	$(PYTEST) -n 2 -m "not slow and not spark and not browser" $(PYTEST_ARGS)

@@ -115,7 +115,8 @@ class SectionRule(_Section):
 class InterestSettings(_Section):
     """Content interests: per-user shares of content sections (docs/features.md, docs/adr/0009)."""
 
-    enabled: bool = Field(True, description="false: no interest columns")
+    enabled: bool = Field(False, description="true: interest columns (also on when segment.features uses interests; "
+                          "off by default: a query per source and a wider feature table, and no incremental runs)")
     top_n: int = Field(8, ge=1, le=30, description="sections kept per source (by views); the rest is 'other'")
     pages: bool = Field(True, description="sections from the clickstream URL path")
     rules: list[SectionRule] = Field(
@@ -332,6 +333,15 @@ class Settings(_Section):
 
     def mappings(self) -> dict[str, SourceMapping]:
         return {name: self.mapping(name) for name in SOURCES}
+
+    def interest_settings(self) -> InterestSettings:
+        """``[interests]`` as in force: on when ``enabled``, and also when the segmenter's features use
+        interests (a named set with ``interests``, or ``interest_*`` columns)."""
+        f = self.segment.features
+        wanted = "interests" in f.split("+") if isinstance(f, str) else any(c.startswith("interest_") for c in f or [])
+        if self.interests.enabled or not wanted:
+            return self.interests
+        return self.interests.model_copy(update={"enabled": True})
 
 
 def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:

@@ -175,18 +175,22 @@ def test_the_feature_model_equals_build_features_with_the_same_options(fitted, p
     if options:
         expected = expected[list(FEATURE_COLUMNS)]
     else:
-        assert [c for c in got.columns if c.startswith("interest_")]  # the interest columns came along
+        assert not [c for c in got.columns if c.startswith("interest_")]  # content interests are off by default
     assert len(got) == len(expected) == (N_USERS if not options else len(expected)) > 0
     assert len(got) < N_USERS or not options  # the window left users out: the vars took effect
     got = got[list(expected.columns)].astype(expected.dtypes.to_dict())
     pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-12)
 
 
+#: content interests are off by default; a model that scores with them turns them on in its package
+INTERESTS_ON = Settings(interests={"enabled": True})
+
+
 @pytest.mark.parametrize("features", [None, "engagement+intent+interests"], ids=["default-features", "with-interests"])
 def test_the_segments_model_equals_predict(fitted, model, features):
     """The scoring model over the feature model's columns, also for a model that scores with content interests."""
     with connect(fitted.url) as wh:
-        frame = build_features(wh)
+        frame = build_features(wh, INTERESTS_ON if features else None)
         fitted_model = model if features is None else Segmenter(n_segments=3, features=features, random_state=0).fit(frame)
         package = build_package(fitted_model, warehouse=wh)
         wh.write_table("intentseg_user_features", wh.query(render(package, "models/intentseg_user_features.sql")))
@@ -199,7 +203,7 @@ def test_the_segments_model_equals_predict(fitted, model, features):
 
 def test_a_model_on_interest_columns_needs_the_warehouse_that_plans_them(fitted):
     with connect(fitted.url) as wh:
-        frame = build_features(wh)
+        frame = build_features(wh, INTERESTS_ON)
     model = Segmenter(n_segments=3, features="engagement+interests", random_state=0).fit(frame)
     with pytest.raises(InputError, match="--warehouse"):
         build_package(model)

@@ -226,10 +226,10 @@ def test_settings_the_state_does_not_cover_make_a_full_build(warehouse):
 
 def test_content_interests_need_a_full_build():
     """interest_* columns (top sections over all users) are not in the state: with interests on, a full build."""
-    from importlib.util import find_spec
-
     from intentseg.features.incremental import incremental_applies
 
-    reason = incremental_applies(Settings())
-    assert (reason is None) if find_spec("intentseg.features.interests") is None else ("interests" in reason)
+    assert incremental_applies(Settings()) is None  # interests are off by default: default runs are incremental
+    for on in (Settings(interests={"enabled": True}), Settings(segment={"features": "engagement+interests"})):
+        reason = incremental_applies(on)
+        assert reason is not None and "interests" in reason
     assert incremental_applies(S()) is None

@@ -84,7 +84,7 @@ def load(warehouse, articles: bool = True) -> None:
 
 
 def settings(**interests):
-    return load_settings(None, {"interests": {"top_n": 3, **interests}}, environ={})
+    return load_settings(None, {"interests": {"enabled": True, "top_n": 3, **interests}}, environ={})
 
 
 def test_page_sections_top_n_and_other(warehouse):
@@ -222,7 +222,7 @@ def test_an_access_log_gives_page_sections(tmp_path):
     log = tmp_path / "access.log"
     log.write_text("\n".join(lines) + "\n", encoding="utf-8")
     url = f"duckdb:///{tmp_path / 'w.duckdb'}"
-    s = load_settings(None, {"ingest": {"visitor_salt": "test-salt"}}, environ={})
+    s = load_settings(None, {"ingest": {"visitor_salt": "test-salt"}, "interests": {"enabled": True}}, environ={})
     ig.ingest(log, url, settings=s, log_format="combined")
     with connect(url) as wh:
         df = build_features(wh, s)

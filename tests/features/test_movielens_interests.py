@@ -64,8 +64,8 @@ def warehouse_url(movielens, tmp_path_factory) -> str:
 
 
 def settings(url: str, **segment):
-    return load_settings(None, {"warehouse": url, "interests": {"article_table": "articles"}, "segment": segment},
-                         environ={})
+    interests = {"enabled": True, "article_table": "articles"}  # content interests are off by default
+    return load_settings(None, {"warehouse": url, "interests": interests, "segment": segment}, environ={})
 
 
 def test_genre_interests_are_features_whose_shares_sum_to_one(movielens, warehouse_url):

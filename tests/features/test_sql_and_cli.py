@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -46,9 +47,10 @@ def test_bad_window_is_a_config_error():
         feature_sql("duckdb", since="2026-10-01", until="2026-09-01")
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess:
+def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     code = "import sys, intentseg.cli.features; from intentseg.cli.app import run_app; run_app(sys.argv[1:])"
-    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=120)
+    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, **(env or {})})
 
 
 def test_cli_sql_features_prints_what_runs():
@@ -64,13 +66,15 @@ def test_cli_features_writes_the_table(warehouse_url):
 
     with connect(warehouse_url) as wh:  # closed before the command opens it (DuckDB allows one writer)
         load(wh)
-    result = _cli("features", "--warehouse", warehouse_url, "--since", "2026-09-10", "--output-table", "uf", "--json")
+    on = {"INTENTSEG_INTERESTS__ENABLED": "true"}  # content interests are off by default
+    result = _cli("features", "--warehouse", warehouse_url, "--since", "2026-09-10", "--output-table", "uf", "--json",
+                  env=on)
     assert result.returncode == 0, result.stderr
     run = json.loads(result.stdout)
     assert run["table"] == "uf" and run["users"] == 11 and run["capped_durations"]["clickstream"] == 1
     with connect(warehouse_url) as wh:
         assert wh.row_count("uf") == 11
-    text = _cli("features", "--warehouse", warehouse_url, "--output-table", "uf")
+    text = _cli("features", "--warehouse", warehouse_url, "--output-table", "uf", env=on)
     assert text.returncode == 0 and "Wrote 11 users to uf" in text.stdout
     assert "Durations capped at 1800 s: 1 in clickstream, 1 in article_views." in text.stdout
     assert "Interests from clickstream: " in text.stdout and " and other (docs/features.md)." in text.stdout

@@ -24,6 +24,7 @@ from .. import __version__
 from ..config import Settings
 from ..errors import InputError
 from ..features.build import FeatureOptions, _plan_interests, feature_query, plan_sources
+from ..features.interests import is_interest
 from ..model.sql import scoring_query
 from ..warehouse import Warehouse
 from ..warehouse.dialects import dialect_name
@@ -151,6 +152,9 @@ def build_package(
     optional columns, content-interest sections); without one every mapped column is assumed present.
     """
     settings = settings or Settings()
+    if any(is_interest(c) for c in model.transform_.names) and not settings.interests.enabled:
+        # the model scores with content interests (off by default): the feature model must make them
+        settings = settings.model_copy(update={"interests": settings.interests.model_copy(update={"enabled": True})})
     dialect = dialect_name(dialect)
     adapter_for(dialect)
     sql, tables, columns, labels = _model_sql(model, settings, dialect, warehouse)

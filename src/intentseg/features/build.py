@@ -287,7 +287,7 @@ def _plan_interests(
         return render(select.with_(_CTE_NAMES[source], as_=_source_cte(source, plans, opts)), warehouse.dialect, pretty=False)
 
     present = {name: plan.present for name, plan in plans.items()}
-    return plan_interests(warehouse, settings.interests, present, with_events)
+    return plan_interests(warehouse, settings.interest_settings(), present, with_events)
 
 
 # -- query intents ---------------------------------------------------------------------------------------

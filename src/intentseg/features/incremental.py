@@ -163,7 +163,7 @@ def incremental_applies(settings: Settings) -> str | None:
     missing = set(FEATURE_COLUMNS) - COVERED_COLUMNS
     if missing:
         return f"the state does not cover {', '.join(sorted(missing))}"
-    if settings.interests.enabled and importlib.util.find_spec(f"{__package__}.interests") is not None:
+    if settings.interest_settings().enabled and importlib.util.find_spec(f"{__package__}.interests") is not None:
         return "content interests are on (interests.enabled): the state does not cover interest_* columns"
     return None
 
