@@ -61,8 +61,12 @@ def assert_same_features(actual: pd.DataFrame, expected: pd.DataFrame) -> None:
     np.testing.assert_allclose(actual[interests].to_numpy(float), expected[interests].to_numpy(float), atol=1e-9)
 
 
+#: content interests are off by default; these tests compare them too
+INTERESTS = {"enabled": True}
+
+
 def preset_settings(preset: str, **options) -> Settings:
-    return Settings(preset=preset, preset_options={"article_path_like": fx.ARTICLES_LIKE, **options})
+    return Settings(preset=preset, preset_options={"article_path_like": fx.ARTICLES_LIKE, **options}, interests=INTERESTS)
 
 
 @pytest.mark.parametrize("shape", list(SHAPES))
@@ -71,7 +75,7 @@ def test_preset_builds_the_features_of_the_three_tables(warehouse, shape):
     write(warehouse, tables())
     actual = build_features(warehouse, preset_settings(preset))
     write(warehouse, fx.expected_tables(**expected_kw))
-    expected = build_features(warehouse, Settings())
+    expected = build_features(warehouse, Settings(interests=INTERESTS))
     assert actual["user_id"].tolist() == ["a-1", "b-2", "c-3", "d-4"]  # no row without a visitor id counted
     assert_same_features(actual, expected)
     by = actual.set_index("user_id")
@@ -146,10 +150,11 @@ def test_a_source_defined_in_config_without_a_preset(warehouse, tmp_path):
         '[sources.search_queries]\ntable = "events"\nfilter = "event_name = \'view_search_results\'"\n'
         '[sources.search_queries.columns]\nuser_id = "user_pseudo_id"\ntimestamp = "event_timestamp"\nquery = "search_term"\n'
         '[sources.article_views]\nenabled = false\n'
+        '[interests]\nenabled = true\n'
     )
     actual = build_features(warehouse, load_settings(config, environ={}))
     write(warehouse, fx.expected_tables(time_spent=True, articles=False))
-    assert_same_features(actual, build_features(warehouse, Settings()))
+    assert_same_features(actual, build_features(warehouse, Settings(interests=INTERESTS)))
 
 
 def test_an_unknown_column_lists_the_columns_available(warehouse):
