@@ -73,3 +73,23 @@ def test_passwords_in_warehouse_urls_are_masked():
     assert redact_url("mysql+pymysql://root:pw@127.0.0.1:3306/db") == "mysql+pymysql://root:***@127.0.0.1:3306/db"
     assert redact_url("duckdb:///events.duckdb") == "duckdb:///events.duckdb"
     assert redact_url("postgresql://u:***@h/db") == "postgresql://u:***@h/db"
+
+
+def test_charts_of_sources_the_warehouse_lacks_are_left_out_with_the_reason(data, tmp_path):
+    # ratings-only data (MovieLens as article views): no clicks, no reading time, no searches. The classic chart
+    # would be a cloud of jitter around (0, 0) and the intent mix all "no searches": both are left out, said why
+    users = data.users.copy()
+    users[["clicks", "article_time_avg_s", "searches"]] = 0
+    users[[c for c in users.columns if c.startswith("intent_") and c.endswith("_share")]] = 0.0
+    html = render_report(dataclasses.replace(data, users=users), tmp_path).read_text()
+    assert not (tmp_path / "classic.png").exists() and not (tmp_path / "intent_mix.png").exists()
+    assert "Not shown: no user has a click or a timed article view" in html
+    assert "Not shown: no user searched" in html
+    assert (tmp_path / "sizes.png").exists() and (tmp_path / "projection.png").exists()
+
+
+def test_the_classic_chart_stays_when_one_axis_has_data(data, tmp_path):
+    users = data.users.copy()
+    users["article_time_avg_s"] = 0  # purchases only: clicks but no reading time, still a chart along clicks
+    render_report(dataclasses.replace(data, users=users), tmp_path)
+    assert (tmp_path / "classic.png").exists()

@@ -88,6 +88,11 @@ def plot_classic(data: ReportData) -> Figure:
     :data:`SCATTER_SAMPLE` users (stratified by segment) are drawn.
     """
     users = _require(data.users, ["clicks", "article_time_avg_s"], "the classic chart")
+    if not (users["clicks"].to_numpy(float) > 0).any() and not (users["article_time_avg_s"].to_numpy(float) > 0).any():
+        # every point would sit at (0, 0), spread by the jitter alone: a cloud that shows nothing but noise
+        raise InputError("no user has a click or a timed article view (this warehouse has no clickstream and no "
+                         "article time_spent), so every user would sit at (0, 0).",
+                         hint="The segment profiles and the 2-D projection show these segments.")
     rows = sample_rows(users, SCATTER_SAMPLE)
     x = _jitter(users["clicks"].to_numpy(float)[rows], seed=1)
     y = _jitter(users["article_time_avg_s"].to_numpy(float)[rows], seed=2)
@@ -241,6 +246,9 @@ def plot_projection(data: ReportData) -> Figure:
 def plot_intent_mix(data: ReportData) -> Figure:
     """Share of each search intent in every segment's searches, and the share of users who searched."""
     mix = intent_mix(data)
+    if not (mix["searches"] > 0).any():
+        raise InputError("no user searched (this warehouse has no search queries), so there is no intent to show.",
+                         hint="Load site searches into search_queries to see each segment's search intents.")
     fig = Figure(figsize=(9.5, 0.55 * data.k + 1.8), dpi=DPI, layout="constrained")
     ax = fig.add_subplot()
     left = np.zeros(data.k)
