@@ -109,6 +109,18 @@ def server_warehouse_url(server_engine: str, tmp_path) -> Iterator[str]:
         yield url
 
 
+#: the brokers of the delivery and stream tests, by a word in the names of the fixtures that connect to them
+BROKERS = {"rabbitmq": "rabbit", "redis": "redis", "nats": "nats"}
+
+
+def pytest_fixture_setup(fixturedef, request):
+    """A test that sets up a broker's fixture (which connects to it) carries the broker's name in its report,
+    for the summary below (``request.getfixturevalue`` included)."""
+    for broker, word in BROKERS.items():
+        if word in fixturedef.argname and ("broker", broker) not in request.node.user_properties:
+            request.node.user_properties.append(("broker", broker))
+
+
 def pytest_collection_modifyitems(config, items):
     """Spark tests share one session: keep them on one xdist worker (``--dist loadgroup``)."""
     if not config.pluginmanager.hasplugin("xdist"):
@@ -165,7 +177,8 @@ def spark(spark_session):
 
 
 def pytest_terminal_summary(terminalreporter):
-    """Show which engines the suite really ran on (tests whose id names an engine, by outcome)."""
+    """Show which engines and brokers the suite really ran on (tests whose id names an engine, or that talk to a
+    broker, by outcome)."""
     counts: dict[str, dict[str, int]] = {}
     for outcome in ("passed", "failed", "skipped"):
         for report in terminalreporter.stats.get(outcome, []):
@@ -177,12 +190,13 @@ def pytest_terminal_summary(terminalreporter):
                 engine = "spark"
             if engine is None and "browser" in nodeid:
                 engine = "chromium"
-            if engine:
-                counts.setdefault(engine, {}).setdefault(outcome, 0)
-                counts[engine][outcome] += 1
+            brokers = [value for key, value in getattr(report, "user_properties", ()) if key == "broker"]
+            for name in filter(None, [engine, *brokers]):
+                counts.setdefault(name, {}).setdefault(outcome, 0)
+                counts[name][outcome] += 1
     if counts:
         terminalreporter.section("engines")
-        for engine in [*ENGINES, "spark", "chromium"]:
+        for engine in [*ENGINES, "spark", "chromium", *BROKERS]:
             if engine in counts:
                 parts = ", ".join(f"{n} {o}" for o, n in sorted(counts[engine].items()))
                 terminalreporter.write_line(f"{engine:>9}: {parts}")
