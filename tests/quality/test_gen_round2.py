@@ -1,7 +1,10 @@
-"""The blind `saas` quality generator: schema, determinism, shares, coverage, separation, engagement order."""
+"""The blind generators of the second held-out round, `saas` and `marketplace`: schema, determinism, shares,
+coverage, separation, engagement order (one suite, run on each)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 import pandas as pd
@@ -9,12 +12,30 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from bench.quality.generators import saas as gen
+from bench.quality.generators import marketplace, saas
 
 N = 1500
-DEFAULT_SHARES = {"evaluators": 0.40, "admins": 0.22, "developers": 0.20, "champions": 0.12, "support-seekers": 0.06}
-ORDER = ["evaluators", "admins", "support-seekers", "developers", "champions"]
-DAYS = 28
+
+
+@dataclass(frozen=True)
+class Spec:
+    """What the generator's own description promises: its personas' shares, their engagement order, its days."""
+
+    gen: ModuleType
+    shares: dict[str, float]
+    order: list[str]
+    days: int
+
+
+SPECS = {
+    "saas": Spec(saas, {"evaluators": 0.40, "admins": 0.22, "developers": 0.20, "champions": 0.12,
+                        "support-seekers": 0.06},
+                 ["evaluators", "admins", "support-seekers", "developers", "champions"], 28),
+    "marketplace": Spec(marketplace, {"window shoppers": 0.35, "bargain hunters": 0.20, "sellers": 0.15,
+                                      "collectors": 0.12, "movers": 0.10, "dealers": 0.05, "guide readers": 0.03},
+                        ["window shoppers", "guide readers", "movers", "sellers", "collectors", "bargain hunters",
+                         "dealers"], 21),
+}
 SCHEMAS = {
     "clickstream": pa.schema([("user_id", pa.int64()), ("timestamp", pa.timestamp("us")), ("url", pa.string()),
                               ("referrer", pa.string()), ("device", pa.string()), ("time_spent", pa.int64())]),
@@ -26,10 +47,15 @@ SCHEMAS = {
 EVENT_FILES = ("clickstream", "search_queries", "article_views")
 
 
+@pytest.fixture(scope="module", params=list(SPECS))
+def spec(request: pytest.FixtureRequest) -> Spec:
+    return SPECS[request.param]
+
+
 @pytest.fixture(scope="module")
-def made(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
-    out = tmp_path_factory.mktemp("saas")
-    return out, gen.generate(out, n_users=N, seed=3)
+def made(spec: Spec, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    out = tmp_path_factory.mktemp(spec.gen.__name__.rsplit(".", 1)[-1])
+    return out, spec.gen.generate(out, n_users=N, seed=3)
 
 
 def _read(d: Path, name: str) -> pd.DataFrame:
@@ -42,17 +68,17 @@ def _events_per_user(d: Path) -> pd.DataFrame:
     return truth.assign(events=total)
 
 
-def test_schemas_and_summary(made: tuple[Path, dict]) -> None:
+def test_schemas_and_summary(spec: Spec, made: tuple[Path, dict]) -> None:
     d, res = made
     for name, schema in SCHEMAS.items():
         got = pq.read_schema(d / f"{name}.parquet")
         assert [(f.name, f.type) for f in got] == [(f.name, f.type) for f in schema], name
-    assert res["n_users"] == N and res["personas"] == ORDER and res["true_k"] == len(ORDER)
+    assert res["n_users"] == N and res["personas"] == spec.order and res["true_k"] == len(spec.order)
     for name in EVENT_FILES:
         assert res["events"][f"{name}.parquet"] == pq.read_metadata(d / f"{name}.parquet").num_rows > 0
 
 
-def test_values_are_plausible(made: tuple[Path, dict]) -> None:
+def test_values_are_plausible(spec: Spec, made: tuple[Path, dict]) -> None:
     d, _ = made
     clicks = _read(d, "clickstream")
     assert clicks["url"].str.startswith("https://").all()
@@ -63,33 +89,33 @@ def test_values_are_plausible(made: tuple[Path, dict]) -> None:
     for name in ("clickstream", "article_views"):
         df = _read(d, name)
         assert (df["time_spent"] >= 1).all() and df["time_spent"].max() > 3 * 3600  # a tab left open somewhere
-    lo, hi = pd.Timestamp("2026-03-02"), pd.Timestamp("2026-03-02") + pd.Timedelta(days=DAYS + 2)
+    lo, hi = pd.Timestamp("2026-03-02"), pd.Timestamp("2026-03-02") + pd.Timedelta(days=spec.days + 2)
     for name in EVENT_FILES:
         t = _read(d, name)["timestamp"]
         assert t.min() >= lo and t.max() < hi
     assert _read(d, "search_queries")["query"].str.len().gt(1).all()
 
 
-def test_deterministic_per_seed(made: tuple[Path, dict], tmp_path: Path) -> None:
+def test_deterministic_per_seed(spec: Spec, made: tuple[Path, dict], tmp_path: Path) -> None:
     d, _ = made
-    gen.generate(tmp_path / "again", n_users=N, seed=3)
-    gen.generate(tmp_path / "other", n_users=N, seed=4)
+    spec.gen.generate(tmp_path / "again", n_users=N, seed=3)
+    spec.gen.generate(tmp_path / "other", n_users=N, seed=4)
     for name in (*EVENT_FILES, "truth"):
         assert pq.read_table(tmp_path / "again" / f"{name}.parquet").equals(pq.read_table(d / f"{name}.parquet"))
     assert not pq.read_table(tmp_path / "other" / "clickstream.parquet").equals(pq.read_table(d / "clickstream.parquet"))
 
 
-def test_shares_default_and_override(made: tuple[Path, dict], tmp_path: Path) -> None:
+def test_shares_default_and_override(spec: Spec, made: tuple[Path, dict], tmp_path: Path) -> None:
     d, _ = made
     got = _read(d, "truth")["persona"].value_counts(normalize=True)
-    for persona, share in DEFAULT_SHARES.items():
+    for persona, share in spec.shares.items():
         assert abs(got[persona] - share) < 0.01, persona
-    a, b = ORDER[0], ORDER[-1]
-    res = gen.generate(tmp_path, n_users=1000, seed=1, shares={a: 1.0, b: 3.0})
+    a, b = spec.order[0], spec.order[-1]
+    res = spec.gen.generate(tmp_path, n_users=1000, seed=1, shares={a: 1.0, b: 3.0})
     counts = _read(tmp_path, "truth")["persona"].value_counts()
     assert res["true_k"] == 2 and set(counts.index) == {a, b} and abs(counts[b] / 1000 - 0.75) < 0.01
     with pytest.raises(ValueError):
-        gen.generate(tmp_path / "bad", n_users=10, shares={"nobody": 1.0})
+        spec.gen.generate(tmp_path / "bad", n_users=10, shares={"nobody": 1.0})
 
 
 def test_every_user_has_an_event(made: tuple[Path, dict]) -> None:
@@ -98,8 +124,8 @@ def test_every_user_has_an_event(made: tuple[Path, dict]) -> None:
     assert sorted(per_user.index) == list(range(N))
 
 
-def test_separation_zero_blurs_personas(made: tuple[Path, dict], tmp_path: Path) -> None:
-    gen.generate(tmp_path, n_users=N, seed=3, separation=0.0)
+def test_separation_zero_blurs_personas(spec: Spec, made: tuple[Path, dict], tmp_path: Path) -> None:
+    spec.gen.generate(tmp_path, n_users=N, seed=3, separation=0.0)
     spread = {}
     for sep, d in ((1.0, made[0]), (0.0, tmp_path)):
         means = _events_per_user(d).groupby("persona")["events"].median()
@@ -117,8 +143,9 @@ def test_engagement_rank_follows_persona_order(made: tuple[Path, dict]) -> None:
     assert med[res["personas"][0]] * 5 < med[res["personas"][-1]]
 
 
-def test_days_parameter_bounds_timestamps(tmp_path: Path) -> None:
-    gen.generate(tmp_path, n_users=300, seed=2, days=7)
+@pytest.mark.parametrize("name", list(SPECS))
+def test_days_parameter_bounds_timestamps(name: str, tmp_path: Path) -> None:
+    SPECS[name].gen.generate(tmp_path, n_users=300, seed=2, days=7)
     t = _read(tmp_path, "clickstream")["timestamp"]
     assert t.max() < pd.Timestamp("2026-03-02") + pd.Timedelta(days=8)
     assert np.unique(t.dt.date).size >= 5
