@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from intentseg.config import Settings
-from intentseg.features import build_features, read_features
+from intentseg.features import build_features, read_features, write_features
 from intentseg.features.incremental import StateTables, read_watermarks, state_present, write_incremental_features
 from intentseg.generate import generate_events
 
@@ -56,11 +56,13 @@ def _check_equal(wh, settings: Settings | None = None) -> pd.DataFrame:
     return actual
 
 
-def test_incremental_equals_full_after_a_new_day_and_late_events(warehouse):
-    """Days 1..N, then day N+1 with late events of day N-1: the incremental build is the full build."""
+@pytest.mark.parametrize("late_days", [1, 2], ids=["late-in-the-watermark-day", "late-the-day-before"])
+def test_incremental_equals_full_after_a_new_day_and_late_events(warehouse, late_days):
+    """Days 1..N, then day N+1 with late events of day N (or N-1): the incremental build is the full build."""
     events = _events()
     held = END - pd.Timedelta(days=1)  # the last day arrives later
-    first, late, new = _split(events, held, late_day=END - pd.Timedelta(days=2))
+    late_day = held - pd.Timedelta(days=late_days)
+    first, late, new = _split(events, held, late_day=late_day)
     assert all(len(df) for df in late.values()) and all(len(df) for df in new.values())
     _append(warehouse, first)
     assert not state_present(warehouse, S())
@@ -71,18 +73,60 @@ def test_incremental_equals_full_after_a_new_day_and_late_events(warehouse):
     _append(warehouse, late)
     _append(warehouse, new)
     run = write_incremental_features(warehouse, S())
-    assert run.mode == "incremental"
-    # the watermark was in day N (held - 1 day .. held); 24 h of lateness re-open day N-1 (the late events' day)
-    assert set(run.reopened_from.values()) == {(held - pd.Timedelta(days=2)).date().isoformat()}
+    assert run.mode == "incremental" and run.in_place
+    # the watermark was in day N (held - 1 day .. held); 24 h of lateness floored to midnight reach day N-1, and
+    # the first of those days whose events changed is re-opened: the late events' day
+    assert set(run.reopened_from.values()) == {late_day.date().isoformat()}
     features = _check_equal(warehouse)
     assert features["total_events"].sum() == sum(len(df) for df in events.values())
     marks = read_watermarks(warehouse, StateTables(S().features.state_prefix)).set_index("source")
     for name in SOURCES:
         assert pd.Timestamp(marks.loc[name, "watermark_ts"]) == events[name]["timestamp"].max()
 
-    # nothing new: the same features again
+    # nothing new: no day re-opened (from the day after the watermark's), the same features again
     run = write_incremental_features(warehouse, S())
-    assert run.mode == "incremental"
+    assert run.mode == "incremental" and run.in_place
+    assert set(run.reopened_from.values()) == {END.date().isoformat()}
+    _check_equal(warehouse)
+
+
+def test_only_the_days_whose_events_changed_are_reopened(warehouse):
+    """Within the lateness window a day is re-opened only when its events changed: a new day alone re-opens
+    itself; events deleted from a day within the window re-open that day (and the days after it)."""
+    _append(warehouse, {"clickstream": _clicks([
+        (1, at(0, 12), "/a", None, "desktop", 1.0),
+        (1, at(1, 12), "/b", None, "desktop", 1.0),   # the watermark's day
+        (2, at(1, 13), "/a", None, "mobile", 2.0),    # the watermark
+    ])})
+    settings = S(lateness_hours=48)  # days 0 and 1 are within the window
+    write_incremental_features(warehouse, settings)
+    _append(warehouse, {"clickstream": _clicks([(1, at(2, 9), "/b", None, "desktop", 1.0)])})
+    run = write_incremental_features(warehouse, settings)
+    assert run.reopened_from == {"clickstream": at(2, 0).date().isoformat()}
+    _check_equal(warehouse, settings)
+    warehouse.execute("DELETE FROM clickstream WHERE user_id = 2")  # day 1 changed: re-opened, user 2 gone
+    run = write_incremental_features(warehouse, settings)
+    assert run.reopened_from == {"clickstream": at(1, 0).date().isoformat()}
+    assert 2 not in set(_check_equal(warehouse, settings)["user_id"])
+
+
+def test_a_feature_table_written_otherwise_is_copied_whole(warehouse):
+    """The feature table is kept up to date in place only while it holds the previous update's features: after a
+    full build with other settings wrote it, or an update wrote another table, it is copied whole again."""
+    events = _events(60, days=4)
+    first, late, new = _split(events, END - pd.Timedelta(days=1), END - pd.Timedelta(days=2))
+    _append(warehouse, first)
+    write_incremental_features(warehouse, S())
+    write_features(warehouse, S(since="2026-09-29"))  # fewer events per user in user_features
+    _append(warehouse, late)
+    run = write_incremental_features(warehouse, S())
+    assert run.mode == "incremental" and not run.in_place
+    _check_equal(warehouse)
+    run = write_incremental_features(warehouse, S(), output_table="other_features")
+    assert not run.in_place
+    _append(warehouse, new)
+    run = write_incremental_features(warehouse, S())  # user_features holds the update before the last
+    assert not run.in_place
     _check_equal(warehouse)
 
 

@@ -299,12 +299,14 @@ def refresh_query_intents(
     classifier: IntentClassifier | None = None,
     *,
     plans: dict[str, SourcePlan] | None = None,
+    since: pd.Timestamp | None = None,
 ) -> int:
     """Classify the distinct search queries not yet in the ``query_intents`` table; return how many.
 
     The table holds ``query`` (lower-cased, trimmed), ``intent``, ``query_words`` and ``classifier``.
     Queries already classified by the same classifier are kept; a different classifier (another name)
-    replaces the whole table.
+    replaces the whole table. ``since``: look for new queries only in the searches from then on (an
+    incremental update's re-opened days; the older ones were classified when their days were built).
     """
     settings = settings or Settings()
     classifier = classifier or RuleIntentClassifier()
@@ -317,7 +319,8 @@ def refresh_query_intents(
         select = _parse("distinct_queries")
         if not reuse:  # classify everything: drop the "not yet classified" condition
             select = select.where(select.args["where"].this.this, append=False)
-        select = select.with_(_CTE_NAMES["search_queries"], as_=_source_cte("search_queries", plans, None))
+        window = FeatureOptions(since=since) if reuse and since is not None else None
+        select = select.with_(_CTE_NAMES["search_queries"], as_=_source_cte("search_queries", plans, window))
         select = _rename_tables(select, {"query_intents": table})
         queries = warehouse.query(render(select, warehouse.dialect, pretty=False))["query"].astype(object)
     else:
@@ -473,6 +476,9 @@ def write_features(
              session_gap_minutes=session_gap_minutes, duration_cap_s=duration_cap_s),
     )
     target = output_table or settings.features.output_table
+    from .incremental import forget_features_table  # imports this module
+
+    forget_features_table(wh, settings, target)  # a feature state's next update then copies the table whole
     with wh.staging(target) as staging:
         create = exp.Create(this=_table(staging), kind="TABLE", expression=feature_query(plans, opts, interests))
         wh.execute(render(create, wh.dialect, pretty=False))

@@ -11,16 +11,22 @@ Per present source the state is two tables (``<prefix><source>_days``, ``<prefix
   distinct count over 30 days is not a sum of daily distinct counts; it is the sum of items new per day).
 
 A watermark per source (``<prefix>watermarks``: the latest event timestamp in the state) says what the state
-holds. An update re-opens every day from ``watermark - features.lateness_hours`` (floored to midnight):
-deletes those days' state rows and first-seen pairs, and rebuilds them from the raw events of those days
-only. Events later than the watermark are new; late events within the lateness window are counted in their
-own day; events older than the window are not seen until a ``--full`` rebuild (docs/incremental.md).
+holds. An update looks at the days from ``watermark - features.lateness_hours`` (floored to midnight) on and
+re-opens from the first whose number of events differs from the state's (``sql/state/changed_days.sql``: late
+events, the rest of the watermark's day, a new day): deletes those days' state rows and first-seen pairs, and
+rebuilds them from the raw events of those days only. Events later than the watermark are new; late events
+within the lateness window are counted in their own day; events older than the window are not seen until a
+``--full`` rebuild (docs/incremental.md).
 
 The per-user rows come from the ``_days`` tables (``sql/state/<source>_merge.sql``) and the same
 ``combine.sql`` a full build runs, so every feature is the full build's, exactly: no feature is approximate.
 Sessions crossing midnight merge when the gap from the previous active day's last click is within the
 session gap. The state is rebuilt from scratch when what it was built with changes (session gap, duration
 cap, the source's columns, the query classifier: the ``fingerprint``).
+
+The feature table is copied whole from the per-user rows only when it does not hold the previous update's
+features (``<prefix>outputs`` says which table holds which update's); else it is kept up to date in place: the
+rows of the users merged again replaced, and recency, which moves for every user, measured again.
 """
 
 from __future__ import annotations
@@ -62,7 +68,7 @@ from .build import (
     render,
     write_features,
 )
-from .intents import IntentClassifier
+from .intents import IntentClassifier, RuleIntentClassifier
 
 #: The feature columns the state covers: every default column (FEATURE_COLUMNS of this version). A feature
 #: build asking for more (or a time window: since/until) is a full build.
@@ -78,8 +84,10 @@ COVERED_COLUMNS = frozenset({
 #: per source: the CTE of its .sql file that holds one row per event, and the column whose distinct values it counts
 _ROWS = {"clickstream": ("clickstream_rows", "url"), "search_queries": ("search_rows", "query"),
          "article_views": ("article_rows", "article_id")}
+#: per source: the column of its day rows that counts the day's events
+_DAY_EVENTS = {"clickstream": "clicks", "search_queries": "searches", "article_views": "article_views"}
 #: bumped when the state tables' layout changes (a state of another version is rebuilt)
-STATE_VERSION = 2
+STATE_VERSION = 3
 _EARLIEST = dt.date(1000, 1, 1)  # re-open from here: every day (MariaDB's DATE starts at 1000-01-01)
 
 
@@ -119,6 +127,16 @@ class StateTables:
         """The users with state rows in the re-opened days (before and after the update)."""
         return f"{self.prefix}touched"
 
+    @property
+    def merged(self) -> str:
+        """The touched users' per-user rows merged again, before they replace the kept ones."""
+        return f"{self.prefix}merged"
+
+    @property
+    def outputs(self) -> str:
+        """The feature tables written from the state, each with the generation (update) whose features it holds."""
+        return f"{self.prefix}outputs"
+
 
 @dataclass
 class IncrementalRun(FeatureRun):
@@ -129,25 +147,30 @@ class IncrementalRun(FeatureRun):
     reopened_from: dict[str, str | None] = field(default_factory=dict)
     watermarks: dict[str, str | None] = field(default_factory=dict)
     state_seconds: float = 0.0
+    #: whether the feature table was kept up to date in place (else copied whole from the per-user rows)
+    in_place: bool = False
 
 
-def _fingerprint(wh: Warehouse, settings: Settings, plans: dict[str, SourcePlan], opts: FeatureOptions) -> str:
-    """What the state depends on besides the events: a change means a rebuild from scratch."""
-    table = settings.output.query_intents
-    classifiers = (sorted(wh.query(f"SELECT DISTINCT classifier FROM {wh.quote_table(table)}")["classifier"].astype(str))
-                   if wh.table_exists(table) else [])
+def _fingerprint(plans: dict[str, SourcePlan], opts: FeatureOptions, classifier: IntentClassifier) -> str:
+    """What the state depends on besides the events: a change means a rebuild from scratch. (A classifier of
+    another name replaces the whole ``query_intents`` table: refresh_query_intents.)"""
     what = {"version": STATE_VERSION, "session_gap_minutes": opts.session_gap_minutes,
-            "duration_cap_s": opts.duration_cap_s, "classifiers": classifiers,
+            "duration_cap_s": opts.duration_cap_s, "classifier": classifier.name,
             "sources": {n: (render(_source_cte(n, plans, None), "duckdb") if p.present else None)
                         for n, p in plans.items()}}
     return hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()[:16]
 
 
+_MARKS = ["source", "watermark_ts", "fingerprint", "generation"]
+
+
 def read_watermarks(wh: Warehouse, tables: StateTables) -> pd.DataFrame:
-    """The watermark table (source, watermark_ts, fingerprint); empty when there is no state."""
+    """The watermark table (source, watermark_ts, fingerprint, generation: how many updates the state has had);
+    empty when there is no state."""
     if not wh.table_exists(tables.watermarks):
-        return pd.DataFrame(columns=["source", "watermark_ts", "fingerprint"])
-    return wh.query(f"SELECT source, watermark_ts, fingerprint FROM {wh.quote_table(tables.watermarks)}")
+        return pd.DataFrame(columns=_MARKS)
+    # a state of an older layout has no generation (NaN): its fingerprint differs too, so it is rebuilt
+    return wh.query(f"SELECT * FROM {wh.quote_table(tables.watermarks)}").reindex(columns=_MARKS)
 
 
 def state_present(warehouse: Warehouse, settings: Settings) -> bool:
@@ -234,6 +257,16 @@ def merged_query(plans: dict[str, SourcePlan], opts: FeatureOptions, tables: Sta
     return _finish(_with(final, ctes), opts, {})
 
 
+def changed_days_query(name: str, plans: dict[str, SourcePlan], window: FeatureOptions,
+                       tables: StateTables) -> exp.Expression:
+    """The first day of the window whose events the state does not count as they are (``sql/state/changed_days.sql``)."""
+    def day_events(node: exp.Expression) -> exp.Expression:
+        return exp.column(_DAY_EVENTS[name]) if isinstance(node, exp.Column) and node.name == "day_events" else node
+
+    select = _with(_state("changed_days"), [("source_events", _source_cte(name, plans, window))])
+    return _finish(select.transform(day_events), window, {"state_days": tables.days(name)})
+
+
 def features_query(opts: FeatureOptions, tables: StateTables) -> exp.Expression:
     """The feature table from the kept per-user rows, recency measured again (``sql/state/features.sql``)."""
     fresh = _finish(_state("features"), opts, {"state_users": tables.users})
@@ -245,10 +278,56 @@ def features_query(opts: FeatureOptions, tables: StateTables) -> exp.Expression:
 # -- keeping the state --------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class StateUpdate:
+    """What an update does: per present source the first day it re-opens (None: every day, the source rebuilt
+    from scratch), the fingerprint it writes, and the state's generation after it (1 + the updates before)."""
+
+    mode: str
+    starts: dict[str, dt.date | None]
+    fingerprint: str
+    generation: int
+
+    @property
+    def every_user(self) -> bool:
+        return any(start is None for start in self.starts.values())
+
+
+def plan_update(wh: Warehouse, settings: Settings, plans: dict[str, SourcePlan], opts: FeatureOptions,
+                classifier: IntentClassifier, *, full: bool = False) -> StateUpdate:
+    """From scratch when ``full``, when there is no state, or when its fingerprint differs; else per source
+    from the first day, within ``features.lateness_hours`` before its watermark or after, whose events changed."""
+    tables = StateTables(settings.features.state_prefix)
+    fingerprint = _fingerprint(plans, opts, classifier)
+    marks = read_watermarks(wh, tables).set_index("source")
+    stale = full or marks.empty or set(marks["fingerprint"]) != {fingerprint} or set(marks.index) != set(SOURCES)
+    starts = {name: None if stale else _reopen_from(wh, name, plans, opts, tables, marks.loc[name, "watermark_ts"],
+                                                     settings.features.lateness_hours)
+              for name in SOURCES if plans[name].present}
+    generation = marks["generation"].max() if not marks.empty else None
+    return StateUpdate("full" if stale else "incremental", starts, fingerprint,
+                       1 + (0 if generation is None or pd.isna(generation) else int(generation)))
+
+
 def _window(opts: FeatureOptions, reopen_from: dt.date | None) -> FeatureOptions:
     since = None if reopen_from is None else pd.Timestamp(reopen_from)
     return FeatureOptions(session_gap_minutes=opts.session_gap_minutes, duration_cap_s=opts.duration_cap_s,
                           since=since, reference_time=opts.reference_time, query_intents_table=opts.query_intents_table)
+
+
+def _reopen_from(wh: Warehouse, name: str, plans: dict[str, SourcePlan], opts: FeatureOptions, tables: StateTables,
+                 watermark: Any, lateness_hours: float) -> dt.date | None:
+    """The first day to re-open: of the days from ``watermark - lateness_hours`` (floored to midnight) on, the
+    first whose events changed; the day after the watermark's when none did (nothing to re-open). None (every
+    day) without a watermark."""
+    if watermark is None or pd.isna(watermark):
+        return None
+    earliest = (pd.Timestamp(watermark) - pd.Timedelta(hours=lateness_hours)).date()
+    query = changed_days_query(name, plans, _window(opts, earliest), tables)
+    first = wh.scalar(render(query, wh.dialect, pretty=False), {"reopen_from": earliest})
+    if first is None or pd.isna(first):
+        return pd.Timestamp(watermark).date() + dt.timedelta(days=1)
+    return pd.Timestamp(first).date()
 
 
 def _rebuild_source(wh: Warehouse, name: str, plans: dict[str, SourcePlan], opts: FeatureOptions,
@@ -278,38 +357,31 @@ def _update_source(wh: Warehouse, name: str, plans: dict[str, SourcePlan], opts:
         wh.execute(render(exp.Insert(this=_table(table), expression=query), wh.dialect), params)
 
 
-def _reopen_from(watermark: Any, lateness_hours: float) -> dt.date | None:
-    if watermark is None or pd.isna(watermark):
-        return None
-    return (pd.Timestamp(watermark) - pd.Timedelta(hours=lateness_hours)).date()
-
-
 def _watermark(wh: Warehouse, tables: StateTables, name: str) -> pd.Timestamp | None:
     value = wh.scalar(f"SELECT MAX(last_ts) FROM {wh.quote_table(tables.days(name))}")
     return None if value is None or pd.isna(value) else pd.Timestamp(value)
 
 
-def update_state(wh: Warehouse, settings: Settings, plans: dict[str, SourcePlan], opts: FeatureOptions,
-                 *, full: bool = False) -> tuple[str, dict[str, str | None]]:
-    """Bring the state up to date with the events; returns the mode (full, incremental) and per source the
-    day re-opened from (None: every day).
+def update_state(wh: Warehouse, plans: dict[str, SourcePlan], opts: FeatureOptions, tables: StateTables,
+                 update: StateUpdate, target: str) -> bool:
+    """Bring the state up to date as ``update`` says, and the feature table ``target`` with it when it holds the
+    previous update's features (returns whether it did; else it is to be copied whole from the per-user rows).
 
-    Rebuilt from scratch when ``full``, when there is no state, or when its fingerprint differs; else each
-    source re-opens the days from its watermark minus ``features.lateness_hours``, and the kept per-user rows
-    of the users with state rows in those days (before or after) are merged again. One transaction where the
-    engine has transactional DDL (on MariaDB the watermarks go last, so an interrupted update is redone whole).
+    The kept per-user rows of the users with state rows in the re-opened days (before or after) are merged
+    again. One transaction where the engine has transactional DDL; on MariaDB the generation of the state and
+    of ``target`` are written last, so an interrupted update leaves them different: the next copies it whole.
     """
-    tables = StateTables(settings.features.state_prefix)
-    fingerprint = _fingerprint(wh, settings, plans, opts)
-    marks = read_watermarks(wh, tables).set_index("source")
-    stale = full or marks.empty or set(marks["fingerprint"]) != {fingerprint} or set(marks.index) != set(SOURCES)
-    starts = {name: None if stale else _reopen_from(marks.loc[name, "watermark_ts"], settings.features.lateness_hours)
-              for name in SOURCES if plans[name].present}
-    every_user = any(start is None for start in starts.values())
+    every_user = update.every_user
+    in_place = not every_user and _holds_generation(wh, tables, target, update.generation - 1)
     with wh.transaction():
-        if not every_user:
-            _note_touched(wh, tables, starts, create=True)
-        for name, start in starts.items():
+        if every_user:
+            _forget_outputs(wh, tables, None)  # a new state: no table holds its features yet
+        else:  # the tables of this update first: on MariaDB a CREATE TABLE commits the changes before it
+            _note_touched(wh, tables, update.starts, create=True)
+            wh.drop_table(tables.merged)
+            empty = exp.select("*").from_(_table(tables.users)).where(exp.false())
+            wh.execute(render(exp.Create(this=_table(tables.merged), kind="TABLE", expression=empty), wh.dialect))
+        for name, start in update.starts.items():
             if start is None:
                 _rebuild_source(wh, name, plans, opts, tables)
             else:
@@ -320,11 +392,21 @@ def update_state(wh: Warehouse, settings: Settings, plans: dict[str, SourcePlan]
                                          expression=merged_query(plans, opts, tables)), wh.dialect))
             wh.create_index(tables.users, ["user_id"])
         else:
-            _note_touched(wh, tables, starts, create=False)
-            _merge_touched(wh, plans, opts, tables)
-        _write_watermarks(wh, tables, plans, fingerprint)
-    reopened = {name: None if start is None else start.isoformat() for name, start in starts.items()}
-    return ("full" if stale else "incremental"), reopened
+            _note_touched(wh, tables, update.starts, create=False)
+            query = merged_query(plans, opts, tables, touched_only=True)
+            wh.execute(render(exp.Insert(this=_table(tables.merged), expression=query), wh.dialect))
+            _replace_touched(wh, tables, tables.users)
+            if in_place:
+                _replace_touched(wh, tables, target)
+                wh.execute(render(_finish(_state("recency"), opts, {"features": target, "state_users": tables.users}),
+                                  wh.dialect))
+        _write_watermarks(wh, tables, plans, update)
+        if in_place:
+            _record_output(wh, tables, target, update.generation)
+        if not every_user:
+            wh.drop_table(tables.touched)
+            wh.drop_table(tables.merged)
+    return in_place
 
 
 def _note_touched(wh: Warehouse, tables: StateTables, starts: dict[str, dt.date | None], *, create: bool) -> None:
@@ -342,25 +424,76 @@ def _note_touched(wh: Warehouse, tables: StateTables, starts: dict[str, dt.date 
         wh.execute(render(exp.Insert(this=_table(tables.touched), expression=union), wh.dialect), params)
 
 
-def _merge_touched(wh: Warehouse, plans: dict[str, SourcePlan], opts: FeatureOptions, tables: StateTables) -> None:
-    """The kept per-user rows of the touched users, merged again from their state rows."""
-    users, touched = wh.quote_table(tables.users), wh.quote_table(tables.touched)
-    wh.execute(f"DELETE FROM {users} WHERE user_id IN (SELECT user_id FROM {touched})")
-    query = merged_query(plans, opts, tables, touched_only=True)
-    wh.execute(render(exp.Insert(this=_table(tables.users), expression=query), wh.dialect))
-    wh.drop_table(tables.touched)
+def _replace_touched(wh: Warehouse, tables: StateTables, table: str) -> None:
+    """The touched users' rows of ``table`` (the kept per-user rows, or the feature table) made their merged
+    rows: updated where the user has a row (``sql/state/update_rows.sql``), added where not, and removed for a
+    user with no events left in the state."""
+    update = _state("update_rows")
+    update.set("expressions", [exp.EQ(this=exp.column(c), expression=exp.column(c, table="m"))
+                               for c in FEATURE_COLUMNS if c != "user_id"])
+    wh.execute(render(_rename_tables(update, {"kept": table, "merged": tables.merged}), wh.dialect))
+    kept, merged, touched = (wh.quote_table(t) for t in (table, tables.merged, tables.touched))
+    columns = ", ".join(wh.quote(c) for c in FEATURE_COLUMNS)
+    wh.execute(f"INSERT INTO {kept} ({columns}) SELECT {columns} FROM {merged} AS m "
+               f"WHERE NOT EXISTS (SELECT 1 FROM {kept} AS k WHERE k.user_id = m.user_id)")
+    wh.execute(f"DELETE FROM {kept} WHERE user_id IN (SELECT user_id FROM {touched}) "
+               f"AND user_id NOT IN (SELECT user_id FROM {merged} WHERE user_id IS NOT NULL)")
 
 
-def _write_watermarks(wh: Warehouse, tables: StateTables, plans: dict[str, SourcePlan], fingerprint: str) -> None:
+def _write_watermarks(wh: Warehouse, tables: StateTables, plans: dict[str, SourcePlan], update: StateUpdate) -> None:
     rows = pd.DataFrame({
         "source": list(SOURCES),
         "watermark_ts": [_watermark(wh, tables, n) if plans[n].present else None for n in SOURCES],
-        "fingerprint": fingerprint,
-    }).astype({"watermark_ts": "datetime64[us]"})
-    wh.create_table(tables.watermarks, {"source": "key", "watermark_ts": "timestamp", "fingerprint": "text"},
-                    if_not_exists=True)
+        "fingerprint": update.fingerprint,
+        "generation": update.generation,
+    }).astype({"watermark_ts": "datetime64[us]", "generation": "int64"})
+    if update.every_user:
+        wh.drop_table(tables.watermarks)  # its layout may be an older version's
+    wh.create_table(tables.watermarks, {"source": "key", "watermark_ts": "timestamp", "fingerprint": "text",
+                                        "generation": "bigint"}, if_not_exists=True)
     wh.execute(f"DELETE FROM {wh.quote_table(tables.watermarks)}")
     wh.write_table(tables.watermarks, rows, mode="append")
+
+
+# -- the feature table ------------------------------------------------------------------------------------------
+
+
+def _holds_generation(wh: Warehouse, tables: StateTables, target: str, generation: int) -> bool:
+    """Whether the feature table ``target`` holds the features of the state's ``generation``."""
+    if not wh.table_exists(tables.outputs) or not wh.table_exists(target):
+        return False
+    held = wh.scalar(f"SELECT generation FROM {wh.quote_table(tables.outputs)} WHERE table_name = :table",
+                     {"table": target})
+    return held is not None and not pd.isna(held) and int(held) == generation
+
+
+def _record_output(wh: Warehouse, tables: StateTables, target: str, generation: int) -> None:
+    wh.create_table(tables.outputs, {"table_name": "key", "generation": "bigint"}, if_not_exists=True)
+    _forget_outputs(wh, tables, target)
+    wh.write_table(tables.outputs, pd.DataFrame({"table_name": [target], "generation": [generation]}), mode="append")
+
+
+def _forget_outputs(wh: Warehouse, tables: StateTables, target: str | None) -> None:
+    """No longer count on ``target`` (None: any table) holding some generation's features."""
+    if wh.table_exists(tables.outputs):
+        where, params = ("", None) if target is None else (" WHERE table_name = :table", {"table": target})
+        wh.execute(f"DELETE FROM {wh.quote_table(tables.outputs)}{where}", params)
+
+
+def forget_features_table(warehouse: Warehouse, settings: Settings, table: str) -> None:
+    """``table`` is about to be written by other means than the state (a full build): the state's next update
+    then copies its features whole instead of keeping them up to date in place."""
+    _forget_outputs(warehouse, StateTables(settings.features.state_prefix), table)
+
+
+def _copy_features(wh: Warehouse, opts: FeatureOptions, tables: StateTables, target: str, generation: int) -> None:
+    """The feature table written whole from the kept per-user rows (``features_query``)."""
+    with wh.staging(target) as staging:
+        create = exp.Create(this=_table(staging), kind="TABLE", expression=features_query(opts, tables))
+        wh.execute(render(create, wh.dialect))
+    wh.create_index(target, ["user_id"])
+    with wh.transaction():
+        _record_output(wh, tables, target, generation)
 
 
 # -- building features from the state -------------------------------------------------------------------------
@@ -374,7 +507,7 @@ def write_incremental_features(
     output_table: str | None = None,
     classifier: IntentClassifier | None = None,
 ) -> FeatureRun:
-    """Bring the feature state up to date (from scratch when ``full``), then write the feature table from it.
+    """Bring the feature state up to date (from scratch when ``full``), then the feature table with it.
 
     The same table as :func:`write_features` (same columns, same values), built from the per-day state instead
     of every event. When the state cannot cover the settings (:func:`incremental_applies`) this is
@@ -390,22 +523,27 @@ def write_incremental_features(
     wh = warehouse
     opts = FeatureOptions.from_settings(settings)
     plans = plan_sources(settings.mappings(), wh)
-    classified = refresh_query_intents(wh, settings, classifier, plans=plans)
-    mode, reopened = update_state(wh, settings, plans, opts, full=full)
-    state_seconds = time.perf_counter() - started
+    classifier = classifier or RuleIntentClassifier()
+    update = plan_update(wh, settings, plans, opts, classifier, full=full)
+    # new queries only in the re-opened days: the older days' queries were classified when they were built
+    searches_from = update.starts.get("search_queries")
+    classified = refresh_query_intents(wh, settings, classifier, plans=plans,
+                                       since=None if searches_from is None else pd.Timestamp(searches_from))
     tables = StateTables(settings.features.state_prefix)
     target = output_table or settings.features.output_table
-    with wh.staging(target) as staging:
-        create = exp.Create(this=_table(staging), kind="TABLE", expression=features_query(opts, tables))
-        wh.execute(render(create, wh.dialect))
-    wh.create_index(target, ["user_id"])
+    in_place = update_state(wh, plans, opts, tables, update, target)
+    state_seconds = time.perf_counter() - started
+    if not in_place:
+        _copy_features(wh, opts, tables, target, update.generation)
     absent, absent_cols = _run_info(plans)
     marks = read_watermarks(wh, tables)
     return IncrementalRun(
         users=wh.row_count(target), table=target, seconds=time.perf_counter() - started,
         duration_cap_s=opts.duration_cap_s, capped_durations=_capped_counts(wh, plans, opts),
         queries_classified=classified, absent_sources=absent, absent_columns=absent_cols,
-        mode=mode, reopened_from=reopened, state_seconds=state_seconds,
+        mode=update.mode, reopened_from={name: None if start is None else start.isoformat()
+                                         for name, start in update.starts.items()},
+        state_seconds=state_seconds, in_place=in_place,
         watermarks={r.source: (None if pd.isna(r.watermark_ts) else str(pd.Timestamp(r.watermark_ts)))
                     for r in marks.itertuples()},
     )
