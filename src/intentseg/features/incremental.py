@@ -24,9 +24,11 @@ Sessions crossing midnight merge when the gap from the previous active day's las
 session gap. The state is rebuilt from scratch when what it was built with changes (session gap, duration
 cap, the source's columns, the query classifier: the ``fingerprint``).
 
-The feature table is copied whole from the per-user rows only when it does not hold the previous update's
-features (``<prefix>outputs`` says which table holds which update's); else it is kept up to date in place: the
-rows of the users merged again replaced, and recency, which moves for every user, measured again.
+The per-user rows are the feature table's own: an update merges again the users with state rows in the
+re-opened days and replaces their rows in place, then measures recency (which moves for every user) again.
+A feature table that does not hold the previous update's features (``<prefix>outputs`` says which table holds
+which update's: a new state, another output table, one a full build wrote) is written whole from every user's
+day rows instead.
 """
 
 from __future__ import annotations
@@ -87,7 +89,7 @@ _ROWS = {"clickstream": ("clickstream_rows", "url"), "search_queries": ("search_
 #: per source: the column of its day rows that counts the day's events
 _DAY_EVENTS = {"clickstream": "clicks", "search_queries": "searches", "article_views": "article_views"}
 #: bumped when the state tables' layout changes (a state of another version is rebuilt)
-STATE_VERSION = 3
+STATE_VERSION = 4
 _EARLIEST = dt.date(1000, 1, 1)  # re-open from here: every day (MariaDB's DATE starts at 1000-01-01)
 
 
@@ -116,11 +118,6 @@ class StateTables:
     @property
     def watermarks(self) -> str:
         return f"{self.prefix}watermarks"
-
-    @property
-    def users(self) -> str:
-        """combine.sql's per-user rows, kept: updated for the users with events in the re-opened days only."""
-        return f"{self.prefix}users"
 
     @property
     def touched(self) -> str:
@@ -235,7 +232,8 @@ def days_query(name: str, plans: dict[str, SourcePlan], window: FeatureOptions, 
 def merged_query(plans: dict[str, SourcePlan], opts: FeatureOptions, tables: StateTables,
                  *, touched_only: bool = False) -> exp.Expression:
     """combine.sql over the state: per source its days merged to one row per user (``touched_only``: of the
-    users in the touched table), then combined as a full build combines them.
+    users in the touched table), then combined as a full build combines them: over every user, the feature
+    table itself (recency too); over the touched ones, their rows but recency (measured to their latest event).
 
     combine.sql reads ``<source>_events`` only for the users' active days and the latest timestamp: the state's
     (user, last_ts) per day gives both. An absent source keeps the full build's empty CTEs.
@@ -265,14 +263,6 @@ def changed_days_query(name: str, plans: dict[str, SourcePlan], window: FeatureO
 
     select = _with(_state("changed_days"), [("source_events", _source_cte(name, plans, window))])
     return _finish(select.transform(day_events), window, {"state_days": tables.days(name)})
-
-
-def features_query(opts: FeatureOptions, tables: StateTables) -> exp.Expression:
-    """The feature table from the kept per-user rows, recency measured again (``sql/state/features.sql``)."""
-    fresh = _finish(_state("features"), opts, {"state_users": tables.users})
-    columns = [exp.column("recency_days_now").as_("recency_days") if c == "recency_days" else exp.column(c)
-               for c in FEATURE_COLUMNS]
-    return exp.select(*columns).from_(fresh.subquery("f"))  # type: ignore[attr-defined]
 
 
 # -- keeping the state --------------------------------------------------------------------------------------
@@ -365,45 +355,36 @@ def _watermark(wh: Warehouse, tables: StateTables, name: str) -> pd.Timestamp | 
 def update_state(wh: Warehouse, plans: dict[str, SourcePlan], opts: FeatureOptions, tables: StateTables,
                  update: StateUpdate, target: str) -> bool:
     """Bring the state up to date as ``update`` says, and the feature table ``target`` with it when it holds the
-    previous update's features (returns whether it did; else it is to be copied whole from the per-user rows).
+    previous update's features (returns whether it did; else it is to be written whole: :func:`_write_every_user`).
 
-    The kept per-user rows of the users with state rows in the re-opened days (before or after) are merged
-    again. One transaction where the engine has transactional DDL; on MariaDB the generation of the state and
-    of ``target`` are written last, so an interrupted update leaves them different: the next copies it whole.
+    In place, the users with state rows in the re-opened days (before or after) are merged again and their rows
+    replaced. One transaction where the engine has transactional DDL; on MariaDB the generation of the state and
+    of ``target`` are written last, so an interrupted update leaves them different: the next writes it whole.
     """
-    every_user = update.every_user
-    in_place = not every_user and _holds_generation(wh, tables, target, update.generation - 1)
+    in_place = not update.every_user and _holds_generation(wh, tables, target, update.generation - 1)
     with wh.transaction():
-        if every_user:
+        if update.every_user:
             _forget_outputs(wh, tables, None)  # a new state: no table holds its features yet
-        else:  # the tables of this update first: on MariaDB a CREATE TABLE commits the changes before it
+            wh.drop_table(f"{tables.prefix}users")  # the per-user rows states before version 4 kept
+        if in_place:  # the tables of this update first: on MariaDB a CREATE TABLE commits the changes before it
             _note_touched(wh, tables, update.starts, create=True)
             wh.drop_table(tables.merged)
-            empty = exp.select("*").from_(_table(tables.users)).where(exp.false())
+            empty = exp.select("*").from_(_table(target)).where(exp.false())
             wh.execute(render(exp.Create(this=_table(tables.merged), kind="TABLE", expression=empty), wh.dialect))
         for name, start in update.starts.items():
             if start is None:
                 _rebuild_source(wh, name, plans, opts, tables)
             else:
                 _update_source(wh, name, plans, opts, tables, start)
-        if every_user:
-            wh.drop_table(tables.users)
-            wh.execute(render(exp.Create(this=_table(tables.users), kind="TABLE",
-                                         expression=merged_query(plans, opts, tables)), wh.dialect))
-            wh.create_index(tables.users, ["user_id"])
-        else:
+        if in_place:
             _note_touched(wh, tables, update.starts, create=False)
             query = merged_query(plans, opts, tables, touched_only=True)
             wh.execute(render(exp.Insert(this=_table(tables.merged), expression=query), wh.dialect))
-            _replace_touched(wh, tables, tables.users)
-            if in_place:
-                _replace_touched(wh, tables, target)
-                wh.execute(render(_finish(_state("recency"), opts, {"features": target, "state_users": tables.users}),
-                                  wh.dialect))
+            _replace_touched(wh, tables, target)
+            wh.execute(render(_finish(_state("recency"), opts, {"features": target}), wh.dialect))
         _write_watermarks(wh, tables, plans, update)
         if in_place:
             _record_output(wh, tables, target, update.generation)
-        if not every_user:
             wh.drop_table(tables.touched)
             wh.drop_table(tables.merged)
     return in_place
@@ -425,9 +406,8 @@ def _note_touched(wh: Warehouse, tables: StateTables, starts: dict[str, dt.date 
 
 
 def _replace_touched(wh: Warehouse, tables: StateTables, table: str) -> None:
-    """The touched users' rows of ``table`` (the kept per-user rows, or the feature table) made their merged
-    rows: updated where the user has a row (``sql/state/update_rows.sql``), added where not, and removed for a
-    user with no events left in the state."""
+    """The touched users' rows of the feature table ``table`` made their merged rows: updated where the user
+    has a row (``sql/state/update_rows.sql``), added where not, and removed for a user with no events left."""
     update = _state("update_rows")
     update.set("expressions", [exp.EQ(this=exp.column(c), expression=exp.column(c, table="m"))
                                for c in FEATURE_COLUMNS if c != "user_id"])
@@ -482,14 +462,15 @@ def _forget_outputs(wh: Warehouse, tables: StateTables, target: str | None) -> N
 
 def forget_features_table(warehouse: Warehouse, settings: Settings, table: str) -> None:
     """``table`` is about to be written by other means than the state (a full build): the state's next update
-    then copies its features whole instead of keeping them up to date in place."""
+    then writes it whole instead of keeping it up to date in place."""
     _forget_outputs(warehouse, StateTables(settings.features.state_prefix), table)
 
 
-def _copy_features(wh: Warehouse, opts: FeatureOptions, tables: StateTables, target: str, generation: int) -> None:
-    """The feature table written whole from the kept per-user rows (``features_query``)."""
+def _write_every_user(wh: Warehouse, plans: dict[str, SourcePlan], opts: FeatureOptions, tables: StateTables,
+                      target: str, generation: int) -> None:
+    """The feature table written whole: every user's day rows merged (``merged_query``)."""
     with wh.staging(target) as staging:
-        create = exp.Create(this=_table(staging), kind="TABLE", expression=features_query(opts, tables))
+        create = exp.Create(this=_table(staging), kind="TABLE", expression=merged_query(plans, opts, tables))
         wh.execute(render(create, wh.dialect))
     wh.create_index(target, ["user_id"])
     with wh.transaction():
@@ -534,7 +515,7 @@ def write_incremental_features(
     in_place = update_state(wh, plans, opts, tables, update, target)
     state_seconds = time.perf_counter() - started
     if not in_place:
-        _copy_features(wh, opts, tables, target, update.generation)
+        _write_every_user(wh, plans, opts, tables, target, update.generation)
     absent, absent_cols = _run_info(plans)
     marks = read_watermarks(wh, tables)
     return IncrementalRun(
