@@ -89,7 +89,7 @@ _ROWS = {"clickstream": ("clickstream_rows", "url"), "search_queries": ("search_
 #: per source: the column of its day rows that counts the day's events
 _DAY_EVENTS = {"clickstream": "clicks", "search_queries": "searches", "article_views": "article_views"}
 #: bumped when the state tables' layout changes (a state of another version is rebuilt)
-STATE_VERSION = 4
+STATE_VERSION = 5
 _EARLIEST = dt.date(1000, 1, 1)  # re-open from here: every day (MariaDB's DATE starts at 1000-01-01)
 
 
@@ -222,11 +222,15 @@ def first_seen_query(name: str, plans: dict[str, SourcePlan], window: FeatureOpt
     return _finish(_with(select, ctes), window, {"state_seen": tables.seen(name)})
 
 
-def days_query(name: str, plans: dict[str, SourcePlan], window: FeatureOptions, tables: StateTables) -> exp.Expression:
-    """The state rows (one per user and day) of the window's days."""
+def days_query(name: str, plans: dict[str, SourcePlan], window: FeatureOptions, tables: StateTables,
+               *, fresh: bool) -> exp.Expression:
+    """The state rows (one per user and day) of the window's days (``fresh``: every day, for a new table)."""
     ctes = _rows_ctes(name, plans, window)
     select = _hoist(_state(f"{name}_days"), ctes)
-    return _finish(_with(select, ctes), window, {"state_seen": tables.seen(name)})
+    if fresh:  # no day kept before the window (nor a table yet to read it from)
+        ctes = [(alias, exp.select("user_id", "last_ts").from_("days").where(exp.false()) if alias == "kept_last" else body)
+                for alias, body in ctes]
+    return _finish(_with(select, ctes), window, {"state_seen": tables.seen(name), "state_days": tables.days(name)})
 
 
 def merged_query(plans: dict[str, SourcePlan], opts: FeatureOptions, tables: StateTables,
@@ -326,7 +330,7 @@ def _rebuild_source(wh: Warehouse, name: str, plans: dict[str, SourcePlan], opts
     window = _window(opts, None)
     params = {"reopen_from": _EARLIEST}
     for table, query in ((tables.seen(name), first_seen_query(name, plans, window, tables, fresh=True)),
-                         (tables.days(name), days_query(name, plans, window, tables))):
+                         (tables.days(name), days_query(name, plans, window, tables, fresh=True))):
         wh.drop_table(table)  # the seen pairs first: the days count the items first seen on each
         wh.execute(render(exp.Create(this=_table(table), kind="TABLE", expression=query), wh.dialect), params)
     wh.create_index(tables.seen(name), ["user_id", "item"])
@@ -343,7 +347,7 @@ def _update_source(wh: Warehouse, name: str, plans: dict[str, SourcePlan], opts:
     wh.execute(f"DELETE FROM {seen} WHERE first_day >= :reopen_from", params)
     wh.execute(f"DELETE FROM {days} WHERE day >= :reopen_from", params)
     for table, query in ((tables.seen(name), first_seen_query(name, plans, window, tables, fresh=False)),
-                         (tables.days(name), days_query(name, plans, window, tables))):
+                         (tables.days(name), days_query(name, plans, window, tables, fresh=False))):
         wh.execute(render(exp.Insert(this=_table(table), expression=query), wh.dialect), params)
 
 

@@ -1,17 +1,11 @@
 -- The clickstream state's days merged into clickstream.sql's per-user row (the same columns, the same values).
--- Sessions: 1 + the breaks inside each day + one more for each day whose first click comes more than the session
--- gap after the user's last click of the previous active day (a session crossing midnight stays one).
-WITH state_rows AS (
-    SELECT
-        s.*,
-        LAG(last_ts) OVER (PARTITION BY user_id ORDER BY day) AS previous_last_ts
-    FROM state_days AS s
-)
+-- Sessions: 1 + the breaks inside each day + the days whose first click comes more than the session gap after
+-- the user's last click of the previous active day (crossed; a session crossing midnight stays one).
 SELECT
     user_id,
     CAST(SUM(clicks) AS BIGINT) AS clicks,
     CAST(SUM(new_items) AS BIGINT) AS distinct_pages,
-    CAST(1 + SUM(breaks) + SUM(CASE WHEN first_ts > previous_last_ts + :session_gap THEN 1 ELSE 0 END) AS BIGINT) AS sessions,
+    CAST(1 + SUM(breaks) + SUM(crossed) AS BIGINT) AS sessions,
     CAST(COALESCE(SUM(time_sum_s), 0) AS DOUBLE) AS click_time_total_s,
     CAST(COALESCE(SUM(time_sum_s) / NULLIF(SUM(time_n), 0), 0) AS DOUBLE) AS click_time_avg_s,
     COUNT(*) AS click_active_days,
@@ -25,5 +19,5 @@ SELECT
     CAST(SUM(referrer_other) AS DOUBLE) / SUM(clicks) AS referrer_other_share,
     MIN(first_ts) AS first_seen,
     MAX(last_ts) AS last_seen
-FROM state_rows
+FROM state_days
 GROUP BY user_id
