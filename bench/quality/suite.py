@@ -169,8 +169,8 @@ def markdown(result: dict) -> str:
         "segments 0, 1, 2 strictly increases. Seconds: the k = auto run, on a shared, noisy machine.",
         "*Classifier* = the supervised upper bound: 5-fold accuracy of LDA / a random forest predicting the persona",
         f"from the same transformed model features; *separable* = the better one >= {SEPARABLE_ACCURACY:.2f} (measured).", "",
-        f"Run: {result['when']}, {result['users']:,} users per synthetic dataset, seed {result['seed']}. "
-        f"Rule frozen: {result['rule_frozen']}.", "",
+        f"Run: {result['when']}, {result['users']:,} users per synthetic dataset, seed {result['seed']}, "
+        f"arm {result.get('arm', 'default')}. Rule frozen: {result['rule_frozen']}.", "",
         "## Datasets with a planted truth", "",
         "| dataset | origin | true k | chosen k | fallback | ARI chosen | ARI true k | classifier acc. LDA / forest "
         "(forest ARI) | separable | tiers follow (rank by tier) | s |",
@@ -231,15 +231,21 @@ def markdown(result: dict) -> str:
 
 #: ``QUALITY_ARM=pooled-averages`` runs the suite with the average durations pooled too
 #: (``transform.POOLED_AVERAGES``, not the default): the second arm of the second held-out round.
-ARMS = ("default", "pooled-averages")
+#: ``QUALITY_ARM=weighted``: every fit with ``Segmenter(weighting="dispersion")`` (feature-weighted
+#: K-Means, not the default): the second arm of the third held-out round.
+ARMS = ("default", "pooled-averages", "weighted")
 
 
 def _set_arm(arm: str) -> None:
+    import intentseg.pipeline
+    from intentseg.fit import segmenter_for
     from intentseg.model import transform
 
     if arm not in ARMS:
         raise SystemExit(f"QUALITY_ARM must be one of {ARMS}, got {arm!r}")
     transform.POOLED = transform.POOLED_SHARES + (transform.POOLED_AVERAGES if arm == "pooled-averages" else ())
+    weighting = "dispersion" if arm == "weighted" else "none"
+    intentseg.pipeline.segmenter_for = lambda *a, **kw: segmenter_for(*a, **kw).set_params(weighting=weighting)
 
 
 def main(names: list[str] | None, n_users: int, seed: int, out: str, rule_frozen: str, notes: list[str]) -> dict:

@@ -6,7 +6,8 @@ Layout (``format_version`` 1)::
      "params": {...Segmenter parameters...},
      "feature_names": [...], "fitted_on_frame": true,
      "transform": {"kinds": [...], "center": [...], "scale": [...],
-                   "pool": {"by": [count column | null, ...], "prior": [...], "pseudo": 2.0}},  # pool optional
+                   "pool": {"by": [count column | null, ...], "prior": [...], "pseudo": 2.0},  # optional
+                   "weight": [...]},  # optional: feature weights, already folded into scale
      "centers": [[...], ...], "segment_names": [...], "engagement": [...],
      "profiles": [...], "selection": {...}, "stability": {...} | null,
      "metrics": {"inertia": ..., "n_iter": ...}, "metadata": {...}}
@@ -16,6 +17,10 @@ version 1: files without it load and score as before, but a reader older than it
 score such a file differently. Pooled average durations (``click_time_avg_s``, ``article_time_avg_s``;
 ``log`` columns in ``pool.by``) came later within version 1: files that pool only shares score as before;
 a reader from before them rejects a file that pools averages (ModelFileError) rather than misscore it.
+``transform.weight`` (feature weights, ``Segmenter(weighting="dispersion")``) came later still: the
+weights are folded into ``scale``, so any scorer of version 1 scores such a file right; ``weight`` only
+lets profiles and the engagement order undo them. A reader from before it rejects the file anyway, for
+the unknown parameter ``weighting`` (ModelFileError).
 
 Floats are written with ``repr`` precision by :mod:`json`, so a loaded model predicts exactly what the
 original did. A file with another format, a newer version or missing fields raises
@@ -216,6 +221,9 @@ def restore(d: Any, cls: type[Segmenter], where: str = "model") -> Segmenter:
     center = _finite_vector(transform["center"], n, "transform.center", where)
     scale = _finite_vector(transform["scale"], n, "transform.scale", where, positive=True)
     _check_pool(transform.get("pool"), names, kinds, where)
+    if transform.get("weight") is not None:
+        transform = {**transform, "weight": _finite_vector(transform["weight"], n, "transform.weight", where,
+                                                           positive=True).tolist()}
     centers = _finite_matrix(d["centers"], None, n, "centers", where)
     k = len(centers)
     if k < 1:

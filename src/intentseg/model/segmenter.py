@@ -49,6 +49,11 @@ class Segmenter(ClusterMixin, TransformerMixin, BaseEstimator):
         then fitted on every user with ``n_init`` starts).
     silhouette_sample_size : int
         The silhouette is computed on a stratified sample of at most this many users.
+    weighting : "none" or "dispersion"
+        ``"dispersion"``: learn a weight per feature with the segments (Huang's weighted K-Means,
+        :func:`intentseg.model.selection.weighted_kmeans`): features the segments explain count more,
+        within-group noise less. Still a K-Means model: the weights are folded into the transform's
+        scale, so ``predict``, ``to_sql`` and Spark score as before. Off by default (ADR 0004).
 
     Attributes
     ----------
@@ -106,6 +111,7 @@ class Segmenter(ClusterMixin, TransformerMixin, BaseEstimator):
         random_state: Any = None,
         sample_size: int = 10_000,
         silhouette_sample_size: int = 3_000,
+        weighting: str = "none",
     ) -> None:
         self.n_segments = n_segments
         self.k_range = k_range
@@ -116,6 +122,7 @@ class Segmenter(ClusterMixin, TransformerMixin, BaseEstimator):
         self.random_state = random_state
         self.sample_size = sample_size
         self.silhouette_sample_size = silhouette_sample_size
+        self.weighting = weighting
 
     # ------------------------------------------------------------------ fit
     def fit(self, X: Any, y: Any = None, previous: Segmenter | None = None) -> Segmenter:
@@ -136,9 +143,14 @@ class Segmenter(ClusterMixin, TransformerMixin, BaseEstimator):
         self.selection_ = self._select_k(Z, n, seed)
         k = self.selection_["k"]
         fitted = self.selection_.pop("_fitted")
-        # With k given, the scan fitted k on all users (same starts) when they fit in its sample: reused.
-        km = fitted.get(k) or KMeans(n_clusters=k, n_init=self.n_init, max_iter=self.max_iter,
-                                     random_state=seed).fit(Z)
+        if self.weighting == "dispersion":  # centres and weights learned together; Z becomes the weighted space
+            km, weights = selection.weighted_kmeans(Z, k, n_init=self.n_init, max_iter=self.max_iter, seed=seed)
+            self.transform_ = self.transform_.weighted(weights)
+            Z = self.transform_.apply(raw)
+        else:
+            # With k given, the scan fitted k on all users (same starts) when they fit in its sample: reused.
+            km = fitted.get(k) or KMeans(n_clusters=k, n_init=self.n_init, max_iter=self.max_iter,
+                                         random_state=seed).fit(Z)
         return self._finish(km.cluster_centers_, X, raw, Z, kinds, from_frame=from_frame, previous=previous,
                             inertia=float(km.inertia_), n_iter=int(km.n_iter_),
                             metadata={"n_users": int(n), "seed": seed})
@@ -151,12 +163,15 @@ class Segmenter(ClusterMixin, TransformerMixin, BaseEstimator):
         Orders the centres by engagement (0 = least engaged), matches them to ``previous``, labels ``X``,
         profiles and names the segments from ``raw``/``Z`` (the same users), and records the metadata.
         ``sizes``: users per centre (in ``centers`` order) counted on more users than ``X`` holds.
+        ``Z`` and ``centers`` are in the transform's space (weighted, with feature weights); engagement
+        and profiles are read in the unweighted one.
         """
         names = self.feature_names_
         weights = self._engagement_weights(names, from_frame)
+        unweighted = self.transform_.unweighted
         # a model without engagement features (e.g. interests alone) is ordered by its members' engagement_score
         by_members = from_frame and not any(rule_for(f).engagement for f in names) and _has_score(X)
-        key = _member_engagement(Z, centers, X) if by_members else centers @ weights
+        key = _member_engagement(Z, centers, X) if by_members else unweighted(centers) @ weights
         order = np.argsort(key, kind="stable")  # 0 = least engaged
         centers = centers[order]
         sizes = sizes[order] if sizes is not None else None
@@ -169,13 +184,14 @@ class Segmenter(ClusterMixin, TransformerMixin, BaseEstimator):
             sizes = _follow(unmatched, centers, sizes) if sizes is not None else None
         self.cluster_centers_ = centers
         self.labels_ = self.predict(X)
-        self.engagement_ = _member_engagement(Z, centers, X, self.labels_) if by_members else centers @ weights
+        self.engagement_ = (_member_engagement(Z, centers, X, self.labels_) if by_members
+                            else unweighted(centers) @ weights)
         self.inertia_ = inertia
         self.n_iter_ = n_iter
 
         k = len(centers)
         labels = {f: label for f, label in _labels_in(X).items() if f in names}
-        profiles = naming.build_profiles(raw, Z, self.labels_, k, names, kinds,
+        profiles = naming.build_profiles(raw, unweighted(Z), self.labels_, k, names, kinds,
                                          supported=naming.supported_features(raw, names, **_absent_in(X)),
                                          sections=labels)
         if sizes is not None:
@@ -201,7 +217,7 @@ class Segmenter(ClusterMixin, TransformerMixin, BaseEstimator):
         """k given, or chosen by the rule of :mod:`intentseg.model.selection` on a sample with few starts."""
         fitted: dict[int, KMeans] = {}
         common = dict(max_iter=self.max_iter, seed=seed, sample_size=self.sample_size,
-                      silhouette_sample_size=self.silhouette_sample_size)
+                      silhouette_sample_size=self.silhouette_sample_size, weighting=self.weighting)
         if self.n_segments != "auto":
             k = int(self.n_segments)
             if k > n:
@@ -219,8 +235,10 @@ class Segmenter(ClusterMixin, TransformerMixin, BaseEstimator):
         n_scan = min(self.n_init, selection.SCAN_N_INIT)
         scores = selection.scan_k(Z, k_values, n_init=n_scan, fitted=fitted, **common)
         S = selection.scan_sample(Z, self.sample_size, seed)
+        # with feature weights, each k is checked in its own weighted space (the scan's weights for k)
+        space = {r["k"]: np.sqrt(np.asarray(r["weights"])) if "weights" in r else 1.0 for r in scores}
         choice = selection.choose_k(
-            scores, lambda k: selection.stability(S, k, n_init=n_scan, max_iter=self.max_iter, seed=seed))
+            scores, lambda k: selection.stability(S * space[k], k, n_init=n_scan, max_iter=self.max_iter, seed=seed))
         k = min(choice.k, n)
         # the scan's fit of the chosen k is the final fit when it saw every user with the same starts
         return {"rule": choice.reason, "k": k, "fallback": choice.fallback, "reason": choice.reason,
@@ -313,6 +331,8 @@ class Segmenter(ClusterMixin, TransformerMixin, BaseEstimator):
             raise ValueError(f"k_range must be (low, high) with 2 <= low <= high, got {self.k_range!r}.")
         if self.scaling not in SCALINGS:
             raise ValueError(f"scaling must be one of {SCALINGS}, got {self.scaling!r}.")
+        if self.weighting not in selection.WEIGHTINGS:
+            raise ValueError(f"weighting must be one of {selection.WEIGHTINGS}, got {self.weighting!r}.")
         for p in ("n_init", "max_iter", "sample_size", "silhouette_sample_size"):
             v = getattr(self, p)
             if not isinstance(v, Integral) or v < 1:

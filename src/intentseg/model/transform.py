@@ -31,6 +31,12 @@ The two average durations can be pooled the same way after their log, by the cou
 (``click_time_avg_s`` by ``clicks``, ``article_time_avg_s`` by ``article_views``; :data:`POOLED_AVERAGES`):
 the scorers and model files support it, ``fit`` does not do it by default (see the constant).
 
+**Feature weights** (``Segmenter(weighting="dispersion")``, off by default): a weight per column,
+learned with the segments (:func:`intentseg.model.selection.weighted_kmeans`), multiplies that column's
+squared distances. It is folded into the scale, ``scale / sqrt(weight)``, so every scorer's arithmetic
+is unchanged; ``weight`` is kept beside it to recover the unweighted space (:meth:`FeatureTransform.unweighted`)
+where shares are shares again, for profiles and the engagement order.
+
 Each rule also carries the feature's *engagement weight* (+1: more means more engaged, -1: more
 means less engaged, 0: says nothing about engagement), used to order segments. The words that name and
 describe segments live in :mod:`intentseg.model.naming`.
@@ -39,7 +45,7 @@ describe segments live in :mod:`intentseg.model.naming`.
 from __future__ import annotations
 
 import fnmatch
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -170,7 +176,8 @@ def pool_count_for(name: str, names: list[str]) -> str | None:
 @dataclass
 class FeatureTransform:
     """The fitted per-column transform: ``kinds[j]``, pooling of shares by ``pool_by[j]`` (a count
-    column, or None) toward ``prior[j]``, then ``(value - center[j]) / scale[j]``."""
+    column, or None) toward ``prior[j]``, then ``(value - center[j]) / scale[j]``. ``weight[j]`` (None:
+    all 1) is already folded into ``scale[j]``; it is kept to undo it (:meth:`unweighted`)."""
 
     names: list[str]
     kinds: list[str]
@@ -179,6 +186,7 @@ class FeatureTransform:
     pool_by: list[str | None] | None = None
     prior: np.ndarray | None = None
     pseudo: float = POOL_PSEUDO
+    weight: np.ndarray | None = None
 
     @classmethod
     def fit(cls, X: np.ndarray, names: list[str], kinds: list[str], scaling: str) -> FeatureTransform:
@@ -217,6 +225,17 @@ class FeatureTransform:
         """Undo only the scaling (log-space coordinates), to compare centres of two models."""
         return Z * self.scale + self.center
 
+    def weighted(self, weight: np.ndarray) -> FeatureTransform:
+        """This transform with feature weights (squared-distance multipliers; replaces any before)
+        folded into the scale: ``apply`` then returns the weighted space."""
+        weight = np.asarray(weight, dtype=float)
+        before = self.weight if self.weight is not None else np.ones(len(self.names))
+        return replace(self, scale=self.scale * np.sqrt(before / weight), weight=weight.copy())
+
+    def unweighted(self, Z: np.ndarray) -> np.ndarray:
+        """Points or centres of the weighted space in the unweighted one (the same array without weights)."""
+        return Z if self.weight is None else Z / np.sqrt(self.weight)
+
     def to_dict(self) -> dict:
         d: dict = {
             "kinds": list(self.kinds),
@@ -226,6 +245,8 @@ class FeatureTransform:
         if self.pool_by is not None and self.prior is not None and any(self.pool_by):
             d["pool"] = {"by": list(self.pool_by), "prior": [float(v) for v in self.prior],
                          "pseudo": float(self.pseudo)}
+        if self.weight is not None:
+            d["weight"] = [float(v) for v in self.weight]
         return d
 
     @classmethod
@@ -233,7 +254,8 @@ class FeatureTransform:
         pool = d.get("pool") or {}
         return cls(list(names), list(d["kinds"]), np.asarray(d["center"], float), np.asarray(d["scale"], float),
                    list(pool["by"]) if pool else None, np.asarray(pool["prior"], float) if pool else None,
-                   float(pool.get("pseudo", POOL_PSEUDO)))
+                   float(pool.get("pseudo", POOL_PSEUDO)),
+                   np.asarray(d["weight"], float) if d.get("weight") is not None else None)
 
     def pooled(self) -> list[tuple[int, int, float, float]]:
         """``(j, index of the count column, pseudo * prior, pseudo)`` for every pooled column j: the
