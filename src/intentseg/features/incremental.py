@@ -125,11 +125,6 @@ class StateTables:
         return f"{self.prefix}touched"
 
     @property
-    def merged(self) -> str:
-        """The touched users' per-user rows merged again, before they replace the kept ones."""
-        return f"{self.prefix}merged"
-
-    @property
     def outputs(self) -> str:
         """The feature tables written from the state, each with the generation (update) whose features it holds."""
         return f"{self.prefix}outputs"
@@ -370,11 +365,8 @@ def update_state(wh: Warehouse, plans: dict[str, SourcePlan], opts: FeatureOptio
         if update.every_user:
             _forget_outputs(wh, tables, None)  # a new state: no table holds its features yet
             wh.drop_table(f"{tables.prefix}users")  # the per-user rows states before version 4 kept
-        if in_place:  # the tables of this update first: on MariaDB a CREATE TABLE commits the changes before it
+        if in_place:  # first: on MariaDB a CREATE TABLE commits the changes before it
             _note_touched(wh, tables, update.starts, create=True)
-            wh.drop_table(tables.merged)
-            empty = exp.select("*").from_(_table(target)).where(exp.false())
-            wh.execute(render(exp.Create(this=_table(tables.merged), kind="TABLE", expression=empty), wh.dialect))
         for name, start in update.starts.items():
             if start is None:
                 _rebuild_source(wh, name, plans, opts, tables)
@@ -382,15 +374,12 @@ def update_state(wh: Warehouse, plans: dict[str, SourcePlan], opts: FeatureOptio
                 _update_source(wh, name, plans, opts, tables, start)
         if in_place:
             _note_touched(wh, tables, update.starts, create=False)
-            query = merged_query(plans, opts, tables, touched_only=True)
-            wh.execute(render(exp.Insert(this=_table(tables.merged), expression=query), wh.dialect))
-            _replace_touched(wh, tables, target)
+            _merge_touched(wh, plans, opts, tables, target)
             wh.execute(render(_finish(_state("recency"), opts, {"features": target}), wh.dialect))
         _write_watermarks(wh, tables, plans, update)
         if in_place:
             _record_output(wh, tables, target, update.generation)
             wh.drop_table(tables.touched)
-            wh.drop_table(tables.merged)
     return in_place
 
 
@@ -409,19 +398,14 @@ def _note_touched(wh: Warehouse, tables: StateTables, starts: dict[str, dt.date 
         wh.execute(render(exp.Insert(this=_table(tables.touched), expression=union), wh.dialect), params)
 
 
-def _replace_touched(wh: Warehouse, tables: StateTables, table: str) -> None:
-    """The touched users' rows of the feature table ``table`` made their merged rows: updated where the user
-    has a row (``sql/state/update_rows.sql``), added where not, and removed for a user with no events left."""
-    update = _state("update_rows")
-    update.set("expressions", [exp.EQ(this=exp.column(c), expression=exp.column(c, table="m"))
-                               for c in FEATURE_COLUMNS if c != "user_id"])
-    wh.execute(render(_rename_tables(update, {"kept": table, "merged": tables.merged}), wh.dialect))
-    kept, merged, touched = (wh.quote_table(t) for t in (table, tables.merged, tables.touched))
-    columns = ", ".join(wh.quote(c) for c in FEATURE_COLUMNS)
-    wh.execute(f"INSERT INTO {kept} ({columns}) SELECT {columns} FROM {merged} AS m "
-               f"WHERE NOT EXISTS (SELECT 1 FROM {kept} AS k WHERE k.user_id = m.user_id)")
-    wh.execute(f"DELETE FROM {kept} WHERE user_id IN (SELECT user_id FROM {touched}) "
-               f"AND user_id NOT IN (SELECT user_id FROM {merged} WHERE user_id IS NOT NULL)")
+def _merge_touched(wh: Warehouse, plans: dict[str, SourcePlan], opts: FeatureOptions, tables: StateTables,
+                   target: str) -> None:
+    """The touched users' rows of the feature table replaced by their day rows merged again. (DELETE and
+    INSERT cost DuckDB less than an UPDATE of every column: measured at 1M users.)"""
+    wh.execute(f"DELETE FROM {wh.quote_table(target)} WHERE user_id IN (SELECT user_id FROM {wh.quote_table(tables.touched)})")
+    query = merged_query(plans, opts, tables, touched_only=True)
+    columns = exp.Schema(this=_table(target), expressions=[exp.to_identifier(c) for c in FEATURE_COLUMNS])
+    wh.execute(render(exp.Insert(this=columns, expression=query), wh.dialect))
 
 
 def _write_watermarks(wh: Warehouse, tables: StateTables, plans: dict[str, SourcePlan], update: StateUpdate) -> None:
