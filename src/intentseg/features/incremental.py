@@ -188,7 +188,7 @@ def incremental_applies(settings: Settings) -> str | None:
 
 def _with(select: exp.Select, ctes: list[tuple[str, exp.Expression]]) -> exp.Select:
     for alias, body in ctes:
-        select = select.with_(alias, as_=body)
+        select = select.with_(alias, as_=body, copy=False)  # built here for one query: no copy per CTE
     return select
 
 
