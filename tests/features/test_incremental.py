@@ -79,6 +79,7 @@ def test_incremental_equals_full_after_a_new_day_and_late_events(warehouse, late
     assert set(run.reopened_from.values()) == {late_day.date().isoformat()}
     features = _check_equal(warehouse)
     assert features["total_events"].sum() == sum(len(df) for df in events.values())
+    assert run.capped_durations == build_features(warehouse, S()).attrs["run"]["capped_durations"]
     marks = read_watermarks(warehouse, StateTables(S().features.state_prefix)).set_index("source")
     for name in SOURCES:
         assert pd.Timestamp(marks.loc[name, "watermark_ts"]) == events[name]["timestamp"].max()

@@ -58,7 +58,6 @@ from .build import (
     FeatureRun,
     SourcePlan,
     _bind,
-    _capped_counts,
     _hoist,
     _parse,
     _rename_tables,
@@ -83,13 +82,14 @@ COVERED_COLUMNS = frozenset({
     "article_views", "distinct_articles", "article_time_total_s", "article_time_avg_s", "has_article_views",
     "total_events", "active_days", "first_seen", "last_seen", "recency_days", "engagement_score",
 })
-#: per source: the CTE of its .sql file that holds one row per event, and the column whose distinct values it counts
-_ROWS = {"clickstream": ("clickstream_rows", "url"), "search_queries": ("search_rows", "query"),
-         "article_views": ("article_rows", "article_id")}
+#: per source: the CTE that holds its items, one row per event, and the column whose distinct values it counts (the
+#: normalised query of search_queries.sql's own rows; the others as the events have them)
+_ROWS = {"clickstream": ("clickstream_events", "url"), "search_queries": ("search_rows", "query"),
+         "article_views": ("article_events", "article_id")}
 #: per source: the column of its day rows that counts the day's events
 _DAY_EVENTS = {"clickstream": "clicks", "search_queries": "searches", "article_views": "article_views"}
 #: bumped when the state tables' layout changes (a state of another version is rebuilt)
-STATE_VERSION = 5
+STATE_VERSION = 6
 _EARLIEST = dt.date(1000, 1, 1)  # re-open from here: every day (MariaDB's DATE starts at 1000-01-01)
 
 
@@ -221,6 +221,8 @@ def days_query(name: str, plans: dict[str, SourcePlan], window: FeatureOptions, 
                *, fresh: bool) -> exp.Expression:
     """The state rows (one per user and day) of the window's days (``fresh``: every day, for a new table)."""
     ctes = _rows_ctes(name, plans, window)
+    if name in ("clickstream", "article_views"):  # the events again for the capped durations: a second read of
+        ctes.append(("durations", _source_cte(name, plans, window)))  # them costs DuckDB less than keeping them
     select = _hoist(_state(f"{name}_days"), ctes)
     if fresh:  # no day kept before the window (nor a table yet to read it from)
         ctes = [(alias, exp.select("user_id", "last_ts").from_("days").where(exp.false()) if alias == "kept_last" else body)
@@ -344,6 +346,12 @@ def _update_source(wh: Warehouse, name: str, plans: dict[str, SourcePlan], opts:
     for table, query in ((tables.seen(name), first_seen_query(name, plans, window, tables, fresh=False)),
                          (tables.days(name), days_query(name, plans, window, tables, fresh=False))):
         wh.execute(render(exp.Insert(this=_table(table), expression=query), wh.dialect), params)
+
+
+def _capped_counts(wh: Warehouse, plans: dict[str, SourcePlan], tables: StateTables) -> dict[str, int]:
+    """How many durations (per source) exceeded the cap, as a full build reports them: summed over the day rows."""
+    return {name: int(wh.scalar(f"SELECT SUM(capped) FROM {wh.quote_table(tables.days(name))}") or 0)
+            for name in ("clickstream", "article_views") if (plans[name].columns or {}).get("time_spent")}
 
 
 def _watermark(wh: Warehouse, tables: StateTables, name: str) -> pd.Timestamp | None:
@@ -513,7 +521,7 @@ def write_incremental_features(
     marks = read_watermarks(wh, tables)
     return IncrementalRun(
         users=wh.row_count(target), table=target, seconds=time.perf_counter() - started,
-        duration_cap_s=opts.duration_cap_s, capped_durations=_capped_counts(wh, plans, opts),
+        duration_cap_s=opts.duration_cap_s, capped_durations=_capped_counts(wh, plans, tables),
         queries_classified=classified, absent_sources=absent, absent_columns=absent_cols,
         mode=update.mode, reopened_from={name: None if start is None else start.isoformat()
                                          for name, start in update.starts.items()},

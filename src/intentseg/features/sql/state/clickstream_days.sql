@@ -1,7 +1,8 @@
 -- Clickstream state: one row per user and day, the mergeable parts of clickstream.sql's aggregates.
 -- Reads clickstream_rows (clickstream.sql's own rows: capped durations, device and referrer classes) over the
--- re-opened days, state_seen (this source's (user, url) first-seen table) for the pages new that day, and
--- state_days (this table) for the last click before the re-opened days (kept_last: none when built from scratch).
+-- re-opened days, state_seen (this source's (user, url) first-seen table) for the pages new that day, state_days
+-- (this table) for the last click before the re-opened days (kept_last: none when built from scratch), and
+-- durations (its events) for the durations above the cap (capped: reported by a run, as a full build reports them).
 WITH day_rows AS (
     SELECT
         user_id,
@@ -39,6 +40,12 @@ days AS (
 new_items AS (
     SELECT user_id, first_day, COUNT(*) AS n FROM state_seen WHERE first_day >= :reopen_from GROUP BY user_id, first_day
 ),
+capped AS (
+    SELECT user_id, CAST(ts AS DATE) AS day, COUNT(*) AS n
+    FROM durations
+    WHERE time_spent > :duration_cap_s
+    GROUP BY user_id, CAST(ts AS DATE)
+),
 kept_last AS (
     SELECT user_id, MAX(last_ts) AS last_ts
     FROM state_days
@@ -48,10 +55,12 @@ kept_last AS (
 SELECT
     d.*,
     CAST(COALESCE(n.n, 0) AS BIGINT) AS new_items,
+    CAST(COALESCE(c.n, 0) AS BIGINT) AS capped,
     -- a session break across midnight: the day's first click more than the session gap after the last click of
     -- the user's previous active day (kept in the day row, so merging the days needs no window over them)
     CASE WHEN d.first_ts > COALESCE(LAG(d.last_ts) OVER (PARTITION BY d.user_id ORDER BY d.day), k.last_ts) + :session_gap
         THEN 1 ELSE 0 END AS crossed
 FROM days AS d
 LEFT JOIN new_items AS n ON n.user_id = d.user_id AND n.first_day = d.day
+LEFT JOIN capped AS c ON c.user_id = d.user_id AND c.day = d.day
 LEFT JOIN kept_last AS k ON k.user_id = d.user_id
