@@ -103,6 +103,15 @@ def _state(name: str) -> exp.Select:
     return _state_sql(name).copy()
 
 
+_feature_sql = cache(_parse)
+
+
+def _features(name: str) -> exp.Select:
+    """A feature .sql file of a full build (sql/<name>.sql), parsed once per process: the state's queries use each
+    several times."""
+    return _feature_sql(name).copy()
+
+
 @dataclass(frozen=True)
 class StateTables:
     """The names of the state tables (``features.state_prefix`` + a fixed suffix)."""
@@ -201,7 +210,7 @@ def _finish(select: exp.Expression, opts: FeatureOptions, names: dict[str, str])
 def _rows_ctes(name: str, plans: dict[str, SourcePlan], window: FeatureOptions) -> list[tuple[str, exp.Expression]]:
     """The source's events of the window and the per-event CTEs of its own .sql file (the final SELECT unused)."""
     ctes: list[tuple[str, exp.Expression]] = [(_CTE_NAMES[name], _source_cte(name, plans, window))]
-    _hoist(_parse(name), ctes)
+    _hoist(_features(name), ctes)
     return ctes
 
 
@@ -251,8 +260,8 @@ def merged_query(plans: dict[str, SourcePlan], opts: FeatureOptions, tables: Sta
             ctes.append((f"{name}_per_user", _hoist(merged, ctes)))  # type: ignore[arg-type]
         else:
             ctes.append((_CTE_NAMES[name], _source_cte(name, plans, opts)))
-            ctes.append((f"{name}_per_user", _hoist(_parse(name), ctes)))
-    final = _hoist(_parse("combine"), ctes)
+            ctes.append((f"{name}_per_user", _hoist(_features(name), ctes)))
+    final = _hoist(_features("combine"), ctes)
     return _finish(_with(final, ctes), opts, {})
 
 
