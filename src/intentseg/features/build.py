@@ -476,9 +476,7 @@ def write_features(
              session_gap_minutes=session_gap_minutes, duration_cap_s=duration_cap_s),
     )
     target = output_table or settings.features.output_table
-    from .incremental import forget_features_table  # imports this module
-
-    forget_features_table(wh, settings, target)  # a feature state's next update then copies the table whole
+    forget_features_table(wh, settings.features.state_prefix, target)
     with wh.staging(target) as staging:
         create = exp.Create(this=_table(staging), kind="TABLE", expression=feature_query(plans, opts, interests))
         wh.execute(render(create, wh.dialect, pretty=False))
@@ -490,6 +488,15 @@ def write_features(
         queries_classified=classified, absent_sources=absent, absent_columns=absent_cols,
         interests=interests.to_dict(),
     )
+
+
+def forget_features_table(warehouse: Warehouse, state_prefix: str, table: str | None) -> None:
+    """A feature state (features/incremental.py) no longer counts on ``table`` (None: any table) holding its
+    latest update's features, so its next update writes the table whole: a full build is about to write it."""
+    outputs = f"{state_prefix}outputs"  # StateTables.outputs
+    if warehouse.table_exists(outputs):
+        where, params = ("", None) if table is None else (" WHERE table_name = :table", {"table": table})
+        warehouse.execute(f"DELETE FROM {warehouse.quote_table(outputs)}{where}", params)
 
 
 def read_features(warehouse: "Warehouse | str", table: str = "user_features") -> pd.DataFrame:

@@ -64,6 +64,7 @@ from .build import (
     _run_info,
     _source_cte,
     _values,
+    forget_features_table,
     plan_sources,
     refresh_query_intents,
     render,
@@ -148,7 +149,7 @@ class IncrementalRun(FeatureRun):
     reopened_from: dict[str, str | None] = field(default_factory=dict)
     watermarks: dict[str, str | None] = field(default_factory=dict)
     state_seconds: float = 0.0
-    #: whether the feature table was kept up to date in place (else copied whole from the per-user rows)
+    #: whether the feature table was kept up to date in place (else written whole from every user's day rows)
     in_place: bool = False
 
 
@@ -374,13 +375,14 @@ def update_state(wh: Warehouse, plans: dict[str, SourcePlan], opts: FeatureOptio
     previous update's features (returns whether it did; else it is to be written whole: :func:`_write_every_user`).
 
     In place, the users with state rows in the re-opened days (before or after) are merged again and their rows
-    replaced. One transaction where the engine has transactional DDL; on MariaDB the generation of the state and
-    of ``target`` are written last, so an interrupted update leaves them different: the next writes it whole.
+    replaced. One transaction where the engine has transactional DDL; on MariaDB the changes commit before the
+    watermarks are written (a CREATE TABLE commits implicitly) and the generation of ``target`` is written last,
+    so an interrupted update leaves the table agreeing with the state, or a generation behind: written whole next.
     """
     in_place = not update.every_user and _holds_generation(wh, tables, target, update.generation - 1)
     with wh.transaction():
         if update.every_user:
-            _forget_outputs(wh, tables, None)  # a new state: no table holds its features yet
+            forget_features_table(wh, tables.prefix, None)  # a new state: no table holds its features yet
             wh.drop_table(f"{tables.prefix}users")  # the per-user rows states before version 4 kept
         if in_place:  # first: on MariaDB a CREATE TABLE commits the changes before it
             _note_touched(wh, tables, update.starts, create=True)
@@ -454,21 +456,8 @@ def _holds_generation(wh: Warehouse, tables: StateTables, target: str, generatio
 
 def _record_output(wh: Warehouse, tables: StateTables, target: str, generation: int) -> None:
     wh.create_table(tables.outputs, {"table_name": "key", "generation": "bigint"}, if_not_exists=True)
-    _forget_outputs(wh, tables, target)
+    forget_features_table(wh, tables.prefix, target)
     wh.write_table(tables.outputs, pd.DataFrame({"table_name": [target], "generation": [generation]}), mode="append")
-
-
-def _forget_outputs(wh: Warehouse, tables: StateTables, target: str | None) -> None:
-    """No longer count on ``target`` (None: any table) holding some generation's features."""
-    if wh.table_exists(tables.outputs):
-        where, params = ("", None) if target is None else (" WHERE table_name = :table", {"table": target})
-        wh.execute(f"DELETE FROM {wh.quote_table(tables.outputs)}{where}", params)
-
-
-def forget_features_table(warehouse: Warehouse, settings: Settings, table: str) -> None:
-    """``table`` is about to be written by other means than the state (a full build): the state's next update
-    then writes it whole instead of keeping it up to date in place."""
-    _forget_outputs(warehouse, StateTables(settings.features.state_prefix), table)
 
 
 def _write_every_user(wh: Warehouse, plans: dict[str, SourcePlan], opts: FeatureOptions, tables: StateTables,
