@@ -44,23 +44,26 @@ def pick(rng: np.random.Generator, cdf: np.ndarray, size: int) -> np.ndarray:
     return np.minimum(np.searchsorted(cdf, rng.random(size), side="right"), len(cdf) - 1)
 
 
-def blend(personas: dict[str, dict[str, Any]], shares: np.ndarray, separation: float) -> list[dict[str, Any]]:
-    """Parameters of each persona pulled toward the share-weighted average by (1 - separation)."""
+def blend(personas: dict[str, dict[str, Any]], shares: np.ndarray, separation: float,
+          log_scalars: tuple[str, ...] = LOG_SCALARS, lin_scalars: tuple[str, ...] = LIN_SCALARS,
+          vectors: tuple[str, ...] = VECTORS) -> list[dict[str, Any]]:
+    """Parameters of each persona pulled toward the share-weighted average by (1 - separation): geometrically for
+    ``log_scalars``, linearly for ``lin_scalars``, and as normalised mixtures for ``vectors``."""
     s = float(np.clip(separation, 0.0, 1.0)); out = []; ps = list(personas.values())
     avg: dict[str, Any] = {}
-    for k in LOG_SCALARS:
+    for k in log_scalars:
         avg[k] = float(np.exp(sum(w * np.log(p[k]) for w, p in zip(shares, ps))))
-    for k in LIN_SCALARS:
+    for k in lin_scalars:
         avg[k] = float(sum(w * p[k] for w, p in zip(shares, ps)))
-    for k in VECTORS:
+    for k in vectors:
         avg[k] = sum(w * norm(p[k]) for w, p in zip(shares, ps))
     for p in ps:
         q: dict[str, Any] = {}
-        for k in LOG_SCALARS:
+        for k in log_scalars:
             q[k] = float(np.exp(s * np.log(p[k]) + (1 - s) * np.log(avg[k])))
-        for k in LIN_SCALARS:
+        for k in lin_scalars:
             q[k] = s * p[k] + (1 - s) * avg[k]
-        for k in VECTORS:
+        for k in vectors:
             q[k] = norm(s * norm(p[k]) + (1 - s) * avg[k])
         out.append(q)
     return out

@@ -28,6 +28,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from bench.quality.generators import _blind
+
 LOG = ("visit_days", "per_day", "pages", "dwell", "n_fav", "searches", "articles", "read")
 LIN = ("burst", "burst_len", "page_sigma", "dwell_sigma", "loyalty", "stick", "search_only", "article_only",
        "hour_jitter", "read_sigma")
@@ -42,10 +44,6 @@ def hours(*bumps: tuple[float, float, float], floor: float = 0.02) -> list[float
     for peak, width, w in bumps:
         d = np.minimum(np.abs(h - peak), 24 - np.abs(h - peak)); v += w * np.exp(-0.5 * (d / width) ** 2)
     return list(v / v.sum())
-
-
-def _norm(v: Any) -> np.ndarray:
-    a = np.asarray(v, dtype=float); return a / a.sum()
 
 
 def _zipf(n: int, a: float) -> np.ndarray:
@@ -63,24 +61,8 @@ def _rows_pick(rng: np.random.Generator, probs: np.ndarray) -> np.ndarray:
 
 
 def blend(personas: dict[str, dict[str, Any]], shares: np.ndarray, separation: float) -> list[dict[str, Any]]:
-    s = float(np.clip(separation, 0.0, 1.0)); ps = list(personas.values()); out = []
-    avg: dict[str, Any] = {}
-    for k in LOG:
-        avg[k] = float(np.exp(sum(w * np.log(p[k]) for w, p in zip(shares, ps))))
-    for k in LIN:
-        avg[k] = float(sum(w * p[k] for w, p in zip(shares, ps)))
-    for k in VEC:
-        avg[k] = sum(w * _norm(p[k]) for w, p in zip(shares, ps))
-    for p in ps:
-        q: dict[str, Any] = {}
-        for k in LOG:
-            q[k] = float(np.exp(s * np.log(p[k]) + (1 - s) * np.log(avg[k])))
-        for k in LIN:
-            q[k] = s * p[k] + (1 - s) * avg[k]
-        for k in VEC:
-            q[k] = _norm(s * _norm(p[k]) + (1 - s) * avg[k])
-        out.append(q)
-    return out
+    """The personas pulled together by (1 - separation), as _blind.blend pulls them, over this engine's parameters."""
+    return _blind.blend(personas, shares, separation, LOG, LIN, VEC)
 
 
 def messy(rng: np.random.Generator, pools: dict[str, list[str]]) -> dict[str, list[str]]:
@@ -203,7 +185,7 @@ def simulate(out_dir: Path, n_users: int, seed: int, separation: float, shares: 
     # devices: a primary class per user, a tracker label per user and class
     labels = world["device_labels"]; lvocab = [lab for grp in labels for lab, _ in grp] + ["unknown", ""] + list(BOT_LABELS)
     loff = np.cumsum([0] + [len(g) for g in labels])
-    ulab = np.stack([loff[c] + _pick(rng, np.cumsum(_norm([w for _, w in labels[c]])), n) for c in range(len(labels))])
+    ulab = np.stack([loff[c] + _pick(rng, np.cumsum(_blind.norm([w for _, w in labels[c]])), n) for c in range(len(labels))])
     prim = np.empty(n, np.int64)
     for i in range(n_p):
         m = persona == i; prim[m] = _pick(rng, np.cumsum(P[i]["device"]), int(m.sum()))
