@@ -114,6 +114,16 @@ def test_model_file_keeps_the_weights_and_the_option(tmp_path, behaviour):
         Segmenter.load(path)
 
 
+def test_an_unweighted_model_file_names_no_weighting(tmp_path, behaviour):
+    # the default is left out of the file, so a reader from before weighting (which refuses unknown parameters)
+    # still loads every unweighted model; loading it back gives the default
+    model = Segmenter(n_segments=3, random_state=0).fit(behaviour)
+    model.save(tmp_path / "model.json")
+    d = json.loads((tmp_path / "model.json").read_text())
+    assert "weighting" not in d["params"] and "weight" not in d["transform"]
+    assert Segmenter.load(tmp_path / "model.json").weighting == "none"
+
+
 def test_scan_scores_each_k_in_its_own_weighted_space(behaviour):
     model = Segmenter(random_state=0, k_range=(2, 4), weighting="dispersion").fit(behaviour)
     rows = model.selection_["scores"]

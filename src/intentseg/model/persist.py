@@ -19,8 +19,9 @@ score such a file differently. Pooled average durations (``click_time_avg_s``, `
 a reader from before them rejects a file that pools averages (ModelFileError) rather than misscore it.
 ``transform.weight`` (feature weights, ``Segmenter(weighting="dispersion")``) came later still: the
 weights are folded into ``scale``, so any scorer of version 1 scores such a file right; ``weight`` only
-lets profiles and the engagement order undo them. A reader from before it rejects the file anyway, for
-the unknown parameter ``weighting`` (ModelFileError).
+lets profiles and the engagement order undo them. A reader from before it rejects a weighted file, for
+the unknown parameter ``weighting`` (ModelFileError); an unweighted file leaves ``weighting`` out
+(its default, ``"none"``), so it loads there as before.
 
 Floats are written with ``repr`` precision by :mod:`json`, so a loaded model predicts exactly what the
 original did. A file with another format, a newer version or missing fields raises
@@ -56,6 +57,8 @@ def to_dict(model: Segmenter) -> dict:
     params["k_range"] = list(params["k_range"])
     if params["features"] is not None and not isinstance(params["features"], str):  # a str names feature sets
         params["features"] = list(params["features"])
+    if params.get("weighting") == "none":  # the default: left out, so readers from before weighting load the file
+        del params["weighting"]
     return {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
