@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 
 import pandas as pd
@@ -32,9 +33,10 @@ def test_parquet_replace_is_atomic_for_readers(spark, tmp_path, monkeypatch):
             while not done.is_set():
                 df = sw.query("SELECT COUNT(*) AS n, MIN(v) AS lo, MAX(v) AS hi FROM t")
                 seen.append(("view", int(df.n[0]), int(df.lo[0]), int(df.hi[0])))
-                # An outside reader of the folder: it lists the files of the current version, then reads
-                # them while replaces go on (a slow reader once lost its files to pruning).
-                folder = pq.read_table(out / "t").to_pandas()
+                # An outside reader of the folder, as docs/spark.md tells it to read: it resolves the link once,
+                # lists that version's files, then reads them while replaces go on (a slow reader once lost its
+                # files to pruning). Listing and opening through the link itself can meet a replace in between.
+                folder = pq.read_table(os.path.realpath(out / "t")).to_pandas()
                 seen.append(("folder", len(folder), int(folder.v.min()), int(folder.v.max())))
         except BaseException as exc:  # noqa: BLE001 - a failed read is the test's failure, not the thread's
             errors.append(exc)
