@@ -178,8 +178,9 @@ def test_scoring_raw_events_matches_the_run(world, events_dir):
 
 def test_metrics_count_requests_by_route_and_status_and_name_the_run(world):
     server, truth = world
-    with server.client() as c:
-        c.get("/v1/users/1/segment")
+    with server.client() as c:  # a 200 and a 404 of its own: the module's server is shared, tests run in any order
+        assert c.get("/v1/users/1/segment").status_code == 200
+        assert c.get("/v1/users/999999999/segment").status_code == 404
         text = c.get("/metrics").text
     assert 'intentseg_http_requests_total{method="GET",route="/v1/users/{user_id}/segment",status="200"}' in text
     assert 'intentseg_http_requests_total{method="GET",route="/v1/users/{user_id}/segment",status="404"}' in text
