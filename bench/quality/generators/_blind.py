@@ -69,6 +69,20 @@ def blend(personas: dict[str, dict[str, Any]], shares: np.ndarray, separation: f
     return out
 
 
+def persona_shares(personas: dict[str, dict[str, Any]], shares: dict[str, float] | None) -> np.ndarray:
+    """Each persona's share (its own, or as ``shares`` overrides them: a persona left out gets none), summing to 1."""
+    names = list(personas)
+    sh = np.array([personas[n]["share"] for n in names], float)
+    if shares is not None:
+        unknown = set(shares) - set(names)
+        if unknown:
+            raise ValueError(f"unknown personas {sorted(unknown)}; known: {names}")
+        sh = np.array([max(float(shares.get(n, 0.0)), 0.0) for n in names])
+    if sh.sum() <= 0:
+        raise ValueError("shares must have a positive total")
+    return sh / sh.sum()
+
+
 def assign(rng: np.random.Generator, n: int, shares: np.ndarray) -> np.ndarray:
     """Persona index per user: exact largest-remainder counts, shuffled."""
     raw = shares * n; cnt = np.floor(raw).astype(int); rest = n - cnt.sum()
@@ -95,15 +109,7 @@ def simulate(out_dir: Path, n_users: int, seed: int, separation: float, shares: 
     """Generate the four Parquet files for a world (personas, catalog, referrers, query pools, article categories)."""
     personas: dict[str, dict[str, Any]] = world["personas"]; names = list(personas)
     rng = np.random.default_rng(seed)
-    sh = np.array([personas[n]["share"] for n in names], float)
-    if shares is not None:
-        unknown = set(shares) - set(names)
-        if unknown:
-            raise ValueError(f"unknown personas {sorted(unknown)}; known: {names}")
-        sh = np.array([max(float(shares.get(n, 0.0)), 0.0) for n in names])
-    if sh.sum() <= 0:
-        raise ValueError("shares must have a positive total")
-    sh = sh / sh.sum(); P = blend(personas, sh, separation); n_p = len(names)
+    sh = persona_shares(personas, shares); P = blend(personas, sh, separation); n_p = len(names)
     persona = assign(rng, n_users, sh)
     # ---- per-user heterogeneity and sessions
     act = rng.lognormal(0.0, 0.55, n_users); act[rng.random(n_users) < 0.002] *= 15  # a few absurd heavy users

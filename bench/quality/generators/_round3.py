@@ -96,17 +96,8 @@ def simulate(out_dir: Path, n_users: int, seed: int, separation: float, shares: 
              days: int, default_days: int, world: dict[str, Any]) -> dict[str, Any]:
     personas: dict[str, dict[str, Any]] = world["personas"]; names = list(personas); n_p = len(names)
     rng = np.random.default_rng(seed)
-    sh = np.array([personas[n]["share"] for n in names], float)
-    if shares is not None:
-        unknown = set(shares) - set(names)
-        if unknown:
-            raise ValueError(f"unknown personas {sorted(unknown)}; known: {names}")
-        sh = np.array([max(float(shares.get(n, 0.0)), 0.0) for n in names])
-    if sh.sum() <= 0:
-        raise ValueError("shares must have a positive total")
-    sh = sh / sh.sum(); P = blend(personas, sh, separation)
-    raw = sh * n_users; cnt = np.floor(raw).astype(int); cnt[np.argsort(-(raw - cnt), kind="stable")[: n_users - cnt.sum()]] += 1
-    persona = rng.permutation(np.repeat(np.arange(n_p), cnt)); n = n_users
+    sh = _blind.persona_shares(personas, shares); P = blend(personas, sh, separation)
+    persona = _blind.assign(rng, n_users, sh); n = n_users
     tab = {k: np.array([P[i][k] for i in range(n_p)]) for k in LOG + LIN}
 
     def col(k: str) -> np.ndarray:
