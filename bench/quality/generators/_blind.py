@@ -205,14 +205,20 @@ def simulate(out_dir: Path, n_users: int, seed: int, separation: float, shares: 
     o = np.lexsort((a_u, a_t))
     articles = pa.table({"user_id": pa.array(a_u[o], pa.int64()), "timestamp": ts(a_t[o]),
                          "article_id": pa.array(aid[o], pa.int64()), "time_spent": pa.array(read[o], pa.int64())})
-    # ---- truth and files
-    rank = np.array([world["engagement_rank"][n] for n in names], np.int64)
-    truth = pa.table({"user_id": pa.array(np.arange(n_users), pa.int64()),
+    return write_dataset(out_dir, clicks, queries, articles, persona, names, world["engagement_rank"])
+
+
+def write_dataset(out_dir: Path, clicks: pa.Table, queries: pa.Table, articles: pa.Table, persona: np.ndarray,
+                  names: list[str], engagement_rank: dict[str, int]) -> dict[str, Any]:
+    """The three sources and truth.parquet (persona and engagement rank per user) into ``out_dir``; the facts."""
+    rank = np.array([engagement_rank[n] for n in names], np.int64)
+    truth = pa.table({"user_id": pa.array(np.arange(len(persona)), pa.int64()),
                       "persona": pa.array([names[i] for i in persona], pa.string()),
                       "engagement_rank": pa.array(rank[persona], pa.int64())})
     out_dir = Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True); events = {}
     for fname, t in (("clickstream", clicks), ("search_queries", queries), ("article_views", articles)):
         pq.write_table(t, out_dir / f"{fname}.parquet"); events[f"{fname}.parquet"] = t.num_rows
     pq.write_table(truth, out_dir / "truth.parquet")
-    order = sorted(names, key=lambda n: world["engagement_rank"][n])
-    return {"n_users": n_users, "personas": order, "true_k": int((np.bincount(persona, minlength=n_p) > 0).sum()), "events": events}
+    order = sorted(names, key=lambda n: engagement_rank[n])
+    true_k = int((np.bincount(persona, minlength=len(names)) > 0).sum())
+    return {"n_users": len(persona), "personas": order, "true_k": true_k, "events": events}

@@ -26,7 +26,6 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from bench.quality.generators import _blind
 
@@ -239,12 +238,4 @@ def simulate(out_dir: Path, n_users: int, seed: int, separation: float, shares: 
     o = np.lexsort((a_u, a_t))
     articles = pa.table({"user_id": pa.array(a_u[o], pa.int64()), "timestamp": _ts(a_t[o]),
                          "article_id": pa.array(aid[o], pa.int64()), "time_spent": pa.array(np.rint(read[o]).astype(np.int64), pa.int64())})
-    rank = np.array([world["engagement_rank"][x] for x in names], np.int64)
-    truth = pa.table({"user_id": pa.array(np.arange(n), pa.int64()), "persona": pa.array([names[i] for i in persona], pa.string()),
-                      "engagement_rank": pa.array(rank[persona], pa.int64())})
-    out_dir = Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True); events = {}
-    for fname, t in (("clickstream", clicks), ("search_queries", queries), ("article_views", articles)):
-        pq.write_table(t, out_dir / f"{fname}.parquet"); events[f"{fname}.parquet"] = t.num_rows
-    pq.write_table(truth, out_dir / "truth.parquet")
-    order = sorted(names, key=lambda x: world["engagement_rank"][x])
-    return {"n_users": n, "personas": order, "true_k": int((np.bincount(persona, minlength=n_p) > 0).sum()), "events": events}
+    return _blind.write_dataset(out_dir, clicks, queries, articles, persona, names, world["engagement_rank"])
