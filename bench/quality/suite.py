@@ -12,6 +12,13 @@ on a new DuckDB file, reading the Parquet files in place (the ``--events DIR`` p
   users) trained on the same transformed model features to predict the persona. A dataset is
   *separable* (the ARI target applies) when the better of the two reaches ``SEPARABLE_ACCURACY``:
   a measurement, not a label; where it disagrees with the dataset's hand-written flag, both are shown;
+* with a truth, the **ceiling of a centre model** (:func:`centre_ceiling`): what any segmentation that
+  gives each user the nearest of k centres (K-Means, and every scorer of intentseg: Python, SQL, Spark)
+  can be expected to reach in the same space (a reference, not a proof of a bound). Three measurements:
+  the ARI with the personas' own means as the centres; whether K-Means' objective prefers another
+  partition (the personas' own within-segment sum of squares is higher than that of K-Means' fit at the
+  true k: then no better optimiser of K-Means finds them); and the ARI of 30 K-Means cells each given,
+  by an oracle, to its majority persona (many centres, ideally merged). A dataset is *centre-separable* when the first reaches 0.90;
 * without a truth (real data): segments fitted on the events before a cut must order each user's
   activity after it: Spearman correlation between segment id (0 = least engaged) and future events,
   and the mean future events per tier, at the chosen k and at k = 3.
@@ -36,6 +43,10 @@ from bench.quality.datasets import HELD_OUT, OURS, REAL, Dataset, load_truth, ma
 #: A classifier that sees the personas must reach this 5-fold accuracy on the model features for the
 #: personas to count as separable in them (the bar named in issue 12's brief, not fitted to the results).
 SEPARABLE_ACCURACY = 0.90
+#: The ARI target of issue 12; also the bar of the centre ceiling (:func:`centre_ceiling`).
+ARI_TARGET = 0.90
+#: Cells of the oracle-merged ceiling: many more centres than any dataset has personas (at most 8).
+ORACLE_CELLS = 30
 
 HERE = Path(__file__).resolve().parents[1]
 DATA = HERE / "data" / "quality"
@@ -98,6 +109,43 @@ def separability(user_ids: np.ndarray, Z: np.ndarray, truth: pd.DataFrame, seed:
     return out
 
 
+def centre_ceiling(user_ids: np.ndarray, Z: np.ndarray, truth: pd.DataFrame, seed: int) -> dict:
+    """What a nearest-centre segmentation can reach in the transformed model features ``Z``.
+
+    * ``ari_persona_centres``: ARI of giving each user the nearest persona mean (the truth's own centres);
+    * ``inertia_kmeans`` / ``inertia_personas``: the within-segment sum of squares of K-Means' fit at the
+      true k (10 starts) and of the personas themselves (around their means); ``objective_prefers_other``
+      when the second is larger by more than 0.1%: K-Means' objective ranks another partition above the
+      personas, so no better start or more restarts recovers them;
+    * ``ari_from_personas``: ARI of Lloyd's algorithm started at the persona means (where K-Means goes from
+      the truth);
+    * ``ari_oracle_cells``: ARI of :data:`ORACLE_CELLS` K-Means cells, each given to its majority persona.
+    """
+    from sklearn.cluster import KMeans
+    from threadpoolctl import threadpool_limits
+
+    persona = pd.Series(user_ids).map(truth.set_index("user_id")["persona"])
+    keep = persona.notna().to_numpy()
+    X, y = Z[keep], pd.factorize(persona[keep])[0]
+    k = int(y.max()) + 1
+    means = np.stack([X[y == c].mean(axis=0) for c in range(k)])
+    nearest = ((X[:, None, :] - means[None]) ** 2).sum(axis=2).argmin(axis=1)
+    with threadpool_limits(1):
+        own = KMeans(k, n_init=10, random_state=seed).fit(X)
+        from_personas = KMeans(k, init=means, n_init=1).fit(X)
+        cells = KMeans(min(ORACLE_CELLS, len(X)), n_init=3, random_state=seed).fit(X).labels_
+    majority = np.array([np.bincount(y[cells == c], minlength=k).argmax() if (cells == c).any() else 0
+                         for c in range(cells.max() + 1)])
+    out = {"ari_persona_centres": round(float(adjusted_rand_score(y, nearest)), 3),
+           "inertia_kmeans": round(float(own.inertia_), 1),
+           "inertia_personas": round(float(((X - means[y]) ** 2).sum()), 1),
+           "ari_from_personas": round(float(adjusted_rand_score(y, from_personas.labels_)), 3),
+           "ari_oracle_cells": round(float(adjusted_rand_score(y, majority[cells])), 3)}
+    out["objective_prefers_other"] = out["inertia_personas"] > 1.001 * out["inertia_kmeans"]
+    out["centre_separable"] = out["ari_persona_centres"] >= ARI_TARGET
+    return out
+
+
 def ari(assignments: pd.DataFrame, truth: pd.DataFrame) -> float:
     m = assignments.merge(truth, on="user_id")
     return round(float(adjusted_rand_score(m["persona"], m["segment_id"])), 3)
@@ -130,6 +178,7 @@ def evaluate(ds: Dataset, n_users: int, seed: int) -> dict[str, Any]:
         row["upper_bound"] = separability(sel["user_ids"], sel["Z"], truth, seed)
         row["separable_labelled"] = ds.separable
         row["separable"] = row["upper_bound"]["separable"]
+        row["centre_ceiling"] = centre_ceiling(sel["user_ids"], sel["Z"], truth, seed)
         row["ari_chosen"] = ari(auto, truth)
         row["ari_true_k"] = row["ari_chosen"] if sel["k"] == true_k else ari(run_pipeline(folder, true_k, work, seed)[0], truth)
         row["tiers_follow_engagement"], row["tier_engagement_rank"] = tiers_follow(at_3, truth)
@@ -155,6 +204,25 @@ def summary(rows: list[dict]) -> dict:
         "chose_2_with_4_or_more_separable": [r["dataset"] for r in many if r["chosen_k"] == 2],
         "separable_with_ari_true_k_below_0.90": [r["dataset"] for r in sep if r["ari_true_k"] < 0.90],
         "tiers_follow_engagement": sum(bool(r["tiers_follow_engagement"]) for r in synth),
+        **_ceiling_summary(synth, sep),
+    }
+
+
+def _ceiling_summary(synth: list[dict], sep: list[dict]) -> dict:
+    """The centre ceiling's counts (rows of older result files have no ``centre_ceiling``)."""
+    rows = [r for r in synth if "centre_ceiling" in r]
+    if not rows:
+        return {}
+    centre = [r for r in rows if r["centre_ceiling"]["centre_separable"]]
+    return {
+        "centre_separable": len(centre),
+        "k_correct_centre_separable": sum(r["k_correct"] for r in centre),
+        "centre_separable_with_ari_true_k_below_0.90": [r["dataset"] for r in centre if r["ari_true_k"] < ARI_TARGET],
+        "separable_not_centre_separable": [r["dataset"] for r in sep if r in rows and r not in centre],
+        "objective_prefers_other_separable": [r["dataset"] for r in sep if r in rows
+                                              and r["centre_ceiling"]["objective_prefers_other"]],
+        "oracle_cells_below_0.90_separable": [r["dataset"] for r in sep if r in rows
+                                              and r["centre_ceiling"]["ari_oracle_cells"] < ARI_TARGET],
     }
 
 
@@ -202,6 +270,7 @@ def markdown(result: dict) -> str:
             why = r.get("why_not_separable") or "no reason was written down for it"
             lines.append(f"- {r['dataset']}: a classifier that sees the personas reaches only "
                          f"{r['upper_bound']['accuracy']:.3f} accuracy on the model features; {why}")
+    lines += _ceiling_markdown(result)
     disagree = [r for r in result["datasets"] if r.get("true_k") and r["separable"] != r["separable_labelled"]]
     if disagree:
         lines += ["", "Measured separability disagrees with the hand-written flag (the measurement is used):", ""]
@@ -227,6 +296,39 @@ def markdown(result: dict) -> str:
     if result.get("notes"):
         lines += ["", "## Notes", "", *[f"- {n}" for n in result["notes"]]]
     return "\n".join(lines) + "\n"
+
+
+def _ceiling_markdown(result: dict) -> list[str]:
+    rows = [r for r in result["datasets"] if r.get("true_k") and "centre_ceiling" in r]
+    if not rows:
+        return []
+    s = result["summary"]
+    lines = ["", "## The ceiling of a centre model", "",
+             "Every intentseg scorer gives a user the nearest of k centres. *Persona centres* = ARI when the centres",
+             "are the personas' own means in the model's space; *from personas* = ARI of Lloyd's algorithm (K-Means)",
+             "started there; *objective prefers other* = the personas' own within-segment sum of squares is higher",
+             "than that of K-Means' fit at the true k (10 starts): no better start or more restarts recovers them;",
+             f"*{ORACLE_CELLS} oracle cells* = ARI of {ORACLE_CELLS} K-Means cells each given to its majority persona by an",
+             f"oracle. *Centre-separable* = persona centres >= {ARI_TARGET:.2f}.", "",
+             "| dataset | separable (classifier) | ARI true k | persona centres | from personas (objective prefers other) "
+             f"| {ORACLE_CELLS} oracle cells | centre-separable |",
+             "|---|---|---:|---:|---|---:|---|"]
+    for r in rows:
+        c = r["centre_ceiling"]
+        lines.append(f"| {r['dataset']} | {'yes' if r['separable'] else 'no'} | {r['ari_true_k']:.3f} | "
+                     f"{c['ari_persona_centres']:.3f} | {c['ari_from_personas']:.3f} "
+                     f"({'yes' if c['objective_prefers_other'] else 'no'}: {c['inertia_personas']:,.0f} vs "
+                     f"{c['inertia_kmeans']:,.0f}) | {c['ari_oracle_cells']:.3f} | "
+                     f"{'yes' if c['centre_separable'] else '**no**'} |")
+    lines += ["", f"Separable by a classifier but not by centres: "
+              f"{', '.join(s['separable_not_centre_separable']) or 'none'}. Separable, and K-Means' objective prefers "
+              f"another partition: {', '.join(s['objective_prefers_other_separable']) or 'none'}. Separable, and even "
+              f"{ORACLE_CELLS} oracle-merged cells stay below {ARI_TARGET:.2f}: "
+              f"{', '.join(s['oracle_cells_below_0.90_separable']) or 'none'}.",
+              f"On the {s['centre_separable']} centre-separable datasets: chosen k = true k on "
+              f"{s['k_correct_centre_separable']}; ARI < {ARI_TARGET:.2f} at the true k on "
+              f"{', '.join(s['centre_separable_with_ari_true_k_below_0.90']) or 'none'}."]
+    return lines
 
 
 #: ``QUALITY_ARM=pooled-averages`` runs the suite with the average durations pooled too

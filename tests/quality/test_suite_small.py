@@ -4,10 +4,12 @@ No timing here: speed is measured in ``bench/``."""
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from bench.quality.datasets import OURS, load_truth, materialise
-from bench.quality.suite import ari, run_pipeline, separability, tiers_follow
+from bench.quality.suite import ari, centre_ceiling, run_pipeline, separability, tiers_follow
 
 N_USERS = 2_000
 BY_NAME = {d.name: d for d in OURS}
@@ -48,3 +50,37 @@ def test_weakly_separated_personas_fall_back_to_three_tiers_and_say_so(data_root
     # the fallback is honest: even a classifier that sees the personas cannot tell them apart
     bound = separability(sel["user_ids"], sel["Z"], load_truth(folder), seed=0)
     assert not bound["separable"] and bound["accuracy"] < 0.9, bound
+
+
+def _truth(labels: np.ndarray, Z: np.ndarray) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
+    """centre_ceiling's user ids, features and truth for points ``Z`` of planted groups ``labels``."""
+    ids = np.arange(len(labels))
+    return ids, Z, pd.DataFrame({"user_id": ids, "persona": [f"p{v}" for v in labels]})
+
+
+def test_centre_ceiling_of_separated_blobs_is_reached_by_k_means():
+    rng = np.random.default_rng(0)
+    labels = np.repeat(np.arange(5), 300)
+    Z = rng.normal(0, 0.3, (len(labels), 4)) + 4 * np.eye(5, 4)[labels]
+    c = centre_ceiling(*_truth(labels, Z), seed=0)
+    assert c["ari_persona_centres"] >= 0.99 and c["centre_separable"]
+    assert not c["objective_prefers_other"] and c["ari_from_personas"] >= 0.99
+
+
+def test_centre_ceiling_finds_groups_that_only_a_classifier_tells_apart():
+    """Two bars, long in x and 0.6 apart in y: the persona means tell them apart, but K-Means at k = 2 cuts
+    the long axis (a smaller sum of squares). A tight blob inside a wide ring: the same mean, no centre
+    tells them apart."""
+    rng = np.random.default_rng(1)
+    labels = np.repeat([0, 1], 1000)
+    bars = np.c_[rng.uniform(-5, 5, 2000), np.where(labels == 0, -0.3, 0.3) + rng.normal(0, 0.05, 2000)]
+    c = centre_ceiling(*_truth(labels, bars), seed=0)
+    assert c["ari_persona_centres"] >= 0.9 and c["centre_separable"]
+    assert c["objective_prefers_other"] and c["ari_from_personas"] < 0.2
+
+    angle = rng.uniform(0, 2 * np.pi, 2000)
+    radius = np.where(labels == 0, rng.uniform(0, 1, 2000), rng.uniform(3, 4, 2000))
+    ring = np.c_[radius * np.cos(angle), radius * np.sin(angle)]
+    c = centre_ceiling(*_truth(labels, ring), seed=0)
+    assert c["ari_persona_centres"] < 0.2 and not c["centre_separable"]
+    assert c["ari_oracle_cells"] >= 0.9  # many centres do carve a ring
