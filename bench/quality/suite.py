@@ -73,7 +73,9 @@ def run_pipeline(folder: Path, k: int | str, work: Path, seed: int = 0) -> tuple
     facts = {"k": result.k, "fallback": bool(sel.get("fallback", False)), "reason": sel.get("reason") or sel.get("rule"),
              "names": list(result.model.segment_names_),
              "user_ids": result.features["user_id"].to_numpy(),
-             "Z": result.model.transform_.apply(result.features[list(result.model.feature_names_)].to_numpy(float))}
+             "Z": result.model.transform_.apply(result.features[list(result.model.feature_names_)].to_numpy(float)),
+             "feature_names": list(result.model.feature_names_),
+             "labels": result.assignments.set_index("user_id").loc[result.features["user_id"], "segment_id"].to_numpy()}
     assignments = result.assignments[["user_id", "segment_id"]].copy()
     db.unlink(missing_ok=True)
     return assignments, facts, seconds
@@ -148,6 +150,48 @@ def centre_ceiling(user_ids: np.ndarray, Z: np.ndarray, truth: pd.DataFrame, see
     return out
 
 
+#: Which source a trait noun claims (the vocabulary of ``intentseg.model.naming.TRAIT_NOUNS``); nouns not
+#: listed ("regulars", "lapsed users") are cross-source.
+NOUN_SOURCE = {"readers": "article_views", "searchers": "search_queries", "shoppers": "search_queries",
+               "comparers": "search_queries", "researchers": "search_queries", "navigators": "search_queries",
+               "browsers": "clickstream", "mobile users": "clickstream", "desktop users": "clickstream",
+               "tablet users": "clickstream", "search visitors": "clickstream", "social visitors": "clickstream",
+               "direct visitors": "clickstream"}
+
+
+def named_traits(names: list[str], labels: np.ndarray, Z: np.ndarray, feature_names: list[str], folder: Path) -> dict:
+    """Check every trait a segment name claims (``"Highly engaged · readers"``), independently of the naming
+    code: the noun's source must be in the dataset's folder, and one of the model features that noun stands
+    for must put the segment's users above the others by a standardized mean difference of at least 0.5
+    (pooled standard deviation, transformed features: ADR 0002's bar, computed here on its own)."""
+    from intentseg.model.naming import TRAIT_NOUNS
+
+    named, supported, unsupported = 0, 0, []
+    for segment, name in enumerate(names):
+        if " · " not in name:
+            continue
+        noun = name.split(" · ", 1)[1]
+        named += 1
+        source = NOUN_SOURCE.get(noun)
+        if source and not (folder / f"{source}.parquet").exists():
+            unsupported.append(f"{name}: no {source} in the data")
+            continue
+        inside = labels == segment
+        best = -np.inf
+        for j, feature in enumerate(feature_names):
+            if TRAIT_NOUNS.get(feature) != noun or inside.all() or not inside.any():
+                continue
+            a, b = Z[inside, j], Z[~inside, j]
+            pooled = np.sqrt(((len(a) - 1) * a.var(ddof=1) + (len(b) - 1) * b.var(ddof=1)) / (len(a) + len(b) - 2))
+            best = max(best, (a.mean() - b.mean()) / pooled if pooled > 0 else -np.inf)
+        if best >= 0.5:
+            supported += 1
+        else:
+            unsupported.append(f"{name}: largest effect size {best:.2f}" if np.isfinite(best)
+                               else f"{name}: no model feature stands for '{noun}'")
+    return {"named": named, "supported": supported, "unsupported": unsupported}
+
+
 def ari(assignments: pd.DataFrame, truth: pd.DataFrame) -> float:
     m = assignments.merge(truth, on="user_id")
     return round(float(adjusted_rand_score(m["persona"], m["segment_id"])), 3)
@@ -170,7 +214,7 @@ def evaluate(ds: Dataset, n_users: int, seed: int) -> dict[str, Any]:
                            "true_k": facts.get("true_k"), "personas": facts.get("personas")}
     auto, sel, seconds = run_pipeline(folder, "auto", work, seed)
     row.update(chosen_k=sel["k"], fallback=sel["fallback"], reason=sel["reason"], seconds=round(seconds, 1),
-               names=sel["names"])
+               names=sel["names"], traits=named_traits(sel["names"], sel["labels"], sel["Z"], sel["feature_names"], folder))
     at_3 = auto if sel["k"] == 3 else run_pipeline(folder, 3, work, seed)[0]
     if facts.get("true_k"):
         truth = load_truth(folder)
@@ -206,8 +250,15 @@ def summary(rows: list[dict]) -> dict:
         "chose_2_with_4_or_more_separable": [r["dataset"] for r in many if r["chosen_k"] == 2],
         "separable_with_ari_true_k_below_0.90": [r["dataset"] for r in sep if r["ari_true_k"] < 0.90],
         "tiers_follow_engagement": sum(bool(r["tiers_follow_engagement"]) for r in synth),
+        "traits_named": sum(r["traits"]["named"] for r in rows if "traits" in r),
+        "traits_supported": sum(r["traits"]["supported"] for r in rows if "traits" in r),
         **_ceiling_summary(synth, sep),
     }
+
+
+def _traits(row: dict) -> str:
+    t = row.get("traits")
+    return f"{t['supported']} of {t['named']}" if t else "–"
 
 
 def _ceiling_summary(synth: list[dict], sep: list[dict]) -> dict:
@@ -248,8 +299,8 @@ def markdown(result: dict) -> str:
         f"arm {result.get('arm', 'default')}. Rule frozen: {result['rule_frozen']}.", "",
         "## Datasets with a planted truth", "",
         "| dataset | origin | true k | chosen k | fallback | ARI chosen | ARI true k | classifier acc. LDA / forest "
-        "(forest ARI) | separable | tiers follow (rank by tier) | s |",
-        "|---|---|---:|---:|---|---:|---:|---|---|---|---:|",
+        "(forest ARI) | separable | tiers follow (rank by tier) | traits supported | s |",
+        "|---|---|---:|---:|---|---:|---:|---|---|---|---:|---:|",
     ]
     for r in result["datasets"]:
         if not r.get("true_k"):
@@ -262,7 +313,8 @@ def markdown(result: dict) -> str:
             f"| {r['dataset']} | {r['origin']} | {r['true_k']} | {r['chosen_k']}{'' if r['k_correct'] else ' ✗'} | "
             f"{'yes' if r['fallback'] else 'no'} | {r['ari_chosen']:.3f} | {r['ari_true_k']:.3f} | "
             f"{ub['lda_accuracy']:.3f} / {ub['forest_accuracy']:.3f} ({ub['forest_ari']:.3f}) | {sep} | "
-            f"{'yes' if r['tiers_follow_engagement'] else 'no'} {r['tier_engagement_rank']} | {r['seconds']} |")
+            f"{'yes' if r['tiers_follow_engagement'] else 'no'} {r['tier_engagement_rank']} | {_traits(r)} | "
+            f"{r['seconds']} |")
     lines += [
         "",
         f"Chosen k = true k on **{s['k_correct']} of {s['synthetic']}** synthetic datasets ({s['k_correct_share']:.0%}). "
@@ -291,13 +343,20 @@ def markdown(result: dict) -> str:
                   "Ratings loaded as article views (no time spent, no clicks or searches), fitted on the ratings before",
                   "the cut (the time by which 70% were given); future = each user's ratings after it.", "",
                   "| dataset | users | chosen k | fallback | Spearman(tier, future), chosen k | mean future per tier, chosen k "
-                  "| Spearman, k = 3 | mean future per tier, k = 3 | s |",
-                  "|---|---:|---:|---|---:|---|---:|---|---:|"]
+                  "| Spearman, k = 3 | mean future per tier, k = 3 | traits supported | s |",
+                  "|---|---:|---:|---|---:|---|---:|---|---:|---:|"]
         for r in real:
             pc, p3 = r["predictive_chosen"], r["predictive_k3"]
             lines.append(f"| {r['dataset']} | {r['users']:,} | {r['chosen_k']} | {'yes' if r['fallback'] else 'no'} | "
                          f"{pc['spearman']:.3f} | {pc['mean_future_events']} | {p3['spearman']:.3f} | "
-                         f"{p3['mean_future_events']} | {r['seconds']} |")
+                         f"{p3['mean_future_events']} | {_traits(r)} | {r['seconds']} |")
+    lines += ["", "## Named traits", "",
+              "*Traits supported* = of the traits the chosen model's names claim (`Highly engaged · readers`), how",
+              "many pass a check written apart from the naming code (`named_traits`): the noun's source is in the data",
+              "and a model feature of that noun puts the segment above the other users by an effect size >= 0.5.",
+              "Names without a trait (the three tiers; `Moderate engagement (2 of 3)`) claim none.", "",
+              f"Traits named: {s.get('traits_named', 0)}; supported: {s.get('traits_supported', 0)}."]
+    lines += [f"- not supported: {r['dataset']}: {u}" for r in result["datasets"] for u in r.get("traits", {}).get("unsupported", [])]
     lines += ["", "## Why k (the rule's own words)", ""]
     lines += [f"- {r['dataset']}: {r['reason']}" for r in result["datasets"]]
     if result.get("notes"):

@@ -84,3 +84,23 @@ def test_centre_ceiling_finds_groups_that_only_a_classifier_tells_apart():
     c = centre_ceiling(*_truth(labels, ring), seed=0)
     assert c["ari_persona_centres"] < 0.2 and not c["centre_separable"]
     assert c["ari_oracle_cells"] >= 0.9  # many centres do carve a ring
+
+
+def test_named_traits_are_checked_against_the_data(tmp_path):
+    from bench.quality.suite import named_traits
+
+    rng = np.random.default_rng(2)
+    labels = np.repeat([0, 1, 2], 200)
+    features = ["clicks", "searches", "article_views"]
+    Z = rng.normal(0, 1, (600, 3))
+    Z[labels == 1, 2] += 2.0  # segment 1 reads far more than the others; segment 2 searches no more
+    names = ["Low engagement", "Moderate engagement · readers", "Highly engaged · searchers"]
+    for source in ("clickstream", "search_queries", "article_views"):
+        (tmp_path / f"{source}.parquet").touch()
+    t = named_traits(names, labels, Z, features, tmp_path)
+    assert (t["named"], t["supported"]) == (2, 1)
+    assert len(t["unsupported"]) == 1 and t["unsupported"][0].startswith("Highly engaged · searchers: largest effect size")
+
+    (tmp_path / "article_views.parquet").unlink()  # readers claimed on data without article views
+    t = named_traits(names, labels, Z, features, tmp_path)
+    assert t["supported"] == 0 and "Moderate engagement · readers: no article_views in the data" in t["unsupported"]
