@@ -207,6 +207,51 @@ def test_late_events_beyond_the_lateness_window_wait_for_a_full_rebuild(warehous
     _check_equal(warehouse, settings)
 
 
+def test_events_corrected_in_place_within_the_window_reopen_their_day(warehouse):
+    """A correction that keeps the day's number of events (a duration fixed, a NULL referrer filled, a query
+    retyped, a reading time fixed) re-opens the day: the features are the full build's again."""
+    _append(warehouse, {
+        "clickstream": _clicks([(1, at(0, 12), "/a", None, "desktop", 5.0),
+                                (1, at(1, 12), "/b", None, "desktop", 1.0),
+                                (2, at(2, 13), "/a", None, "mobile", 2.0)]),   # the watermark's day
+        "search_queries": _searches([(1, at(0, 12, 5), "cheap flights"), (2, at(2, 13, 5), "hotels")]),
+        "article_views": _articles([(1, at(1, 12, 9), 7, 30.0), (2, at(2, 13, 9), 8, 60.0)]),
+    })
+    settings = S(lateness_hours=72)  # days 0..2 are within the window
+    write_incremental_features(warehouse, settings)
+    run = write_incremental_features(warehouse, settings)
+    assert set(run.reopened_from.values()) == {at(3, 0).date().isoformat()}  # nothing changed: nothing re-opened
+    for update, source, day in (
+        ("UPDATE clickstream SET time_spent = 500 WHERE user_id = 1 AND url = '/a'", "clickstream", 0),
+        ("UPDATE clickstream SET referrer = 'https://www.google.com/' WHERE user_id = 1 AND url = '/b'", "clickstream", 1),
+        ("UPDATE search_queries SET query = 'cheap flights to rome' WHERE user_id = 1", "search_queries", 0),
+        ("UPDATE article_views SET time_spent = 45 WHERE user_id = 1", "article_views", 1),
+    ):
+        warehouse.execute(update)
+        run = write_incremental_features(warehouse, settings)
+        assert run.mode == "incremental"
+        assert run.reopened_from[source] == at(day, 0).date().isoformat(), update
+        _check_equal(warehouse, settings)
+    features = read_features(warehouse).set_index("user_id")
+    assert features.loc[1, "click_time_total_s"] == 501 and features.loc[1, "referrer_search_share"] == 0.5
+
+
+def test_a_correction_the_check_cannot_see_waits_for_a_full_rebuild(warehouse):
+    """The documented blind spot: a text replaced by another of the same length (and nothing else) keeps the
+    day's check; --full reads it."""
+    _append(warehouse, {"search_queries": _searches([(1, at(0, 12), "buy shoes"), (1, at(1, 12), "news")])})
+    settings = S(lateness_hours=48)
+    write_incremental_features(warehouse, settings)
+    warehouse.execute("UPDATE search_queries SET query = 'how shoes' WHERE query = 'buy shoes'")  # same length
+    run = write_incremental_features(warehouse, settings)
+    assert run.reopened_from == {"search_queries": at(2, 0).date().isoformat()}
+    stale = read_features(warehouse).set_index("user_id").loc[1, "intent_transactional_share"]
+    fresh = build_features(warehouse, settings).set_index("user_id").loc[1, "intent_transactional_share"]
+    assert (stale, fresh) == (0.5, 0.0)  # the state still counts "buy shoes"
+    assert write_incremental_features(warehouse, settings, full=True).mode == "full"
+    _check_equal(warehouse, settings)
+
+
 def test_a_changed_setting_rebuilds_the_state(warehouse):
     """The state was built with a 30-minute session gap: with 60 it is rebuilt, not merged."""
     _append(warehouse, {"clickstream": _clicks([(1, at(0, 12), "/a", None, "desktop", 1.0),

@@ -12,8 +12,9 @@ Per present source the state is two tables (``<prefix><source>_days``, ``<prefix
 
 A watermark per source (``<prefix>watermarks``: the latest event timestamp in the state) says what the state
 holds. An update looks at the days from ``watermark - features.lateness_hours`` (floored to midnight) on and
-re-opens from the first whose number of events differs from the state's (``sql/state/changed_days.sql``: late
-events, the rest of the watermark's day, a new day): deletes those days' state rows and first-seen pairs, and
+re-opens from the first whose events differ from the state's in number or in content (``sql/state/changed_days.sql``:
+late events, the rest of the watermark's day, a new day, an event corrected in place: :func:`_row_check`): deletes
+those days' state rows and first-seen pairs, and
 rebuilds them from the raw events of those days only. Events later than the watermark are new; late events
 within the lateness window are counted in their own day; events older than the window are not seen until a
 ``--full`` rebuild (docs/incremental.md).
@@ -53,6 +54,7 @@ from ..schema import SOURCES
 from ..warehouse import Warehouse, connect
 from .build import (
     _CTE_NAMES,
+    _INSIDE,
     FEATURE_COLUMNS,
     FeatureOptions,
     FeatureRun,
@@ -90,7 +92,9 @@ _ROWS = {"clickstream": ("clickstream_events", "url"), "search_queries": ("searc
 #: per source: the column of its day rows that counts the day's events
 _DAY_EVENTS = {"clickstream": "clicks", "search_queries": "searches", "article_views": "article_views"}
 #: bumped when the state tables' layout changes (a state of another version is rebuilt)
-STATE_VERSION = 6
+STATE_VERSION = 7
+#: a duration's part of an event's content check is clamped to this many seconds (so sums of many stay in BIGINT)
+_CHECK_SECONDS = 10**7
 _EARLIEST = dt.date(1000, 1, 1)  # re-open from here: every day (MariaDB's DATE starts at 1000-01-01)
 
 
@@ -202,6 +206,42 @@ def _with(select: exp.Select, ctes: list[tuple[str, exp.Expression]]) -> exp.Sel
     return select
 
 
+def _row_check(name: str) -> exp.Expression:
+    """An integer per event from every column of the source but the user and the day: what a correction in place
+    changes. Each column adds (prime) * (0 when NULL, else 1 + its value's length, its milliseconds, or its second
+    of the day), so a filled NULL, a longer or shorter text, another duration or another time of day moves the day's
+    sum. The same expression on the same engine for the state and for the check: nothing to agree across engines.
+    Not seen: a text replaced by another of the same length, values swapped between two events of one day."""
+    terms: list[exp.Expression] = []
+    primes = iter((3, 5, 7, 11, 13, 17, 19, 23))
+    for col in SOURCES[name].columns:
+        if col.name == "user_id":
+            continue
+        column = exp.column(_INSIDE.get(col.name, col.name))
+        if col.kind == "timestamp":
+            value = sqlglot.parse_one("EXTRACT(HOUR FROM ts) * 3600 + EXTRACT(MINUTE FROM ts) * 60 "
+                                      "+ FLOOR(EXTRACT(SECOND FROM ts))", read="duckdb")
+        elif col.kind == "seconds":
+            clamped = exp.Least(this=exp.Greatest(this=column.copy(), expressions=[exp.Literal.number(-_CHECK_SECONDS)]),
+                                expressions=[exp.Literal.number(_CHECK_SECONDS)])
+            value = exp.Round(this=exp.Mul(this=clamped, expression=exp.Literal.number(1000)))
+        else:  # text, or an id: its text's length
+            value = exp.Length(this=exp.cast(column.copy(), "VARCHAR"))
+        part = exp.If(this=column.copy().is_(exp.null()), true=exp.Literal.number(0),
+                      false=exp.Add(this=exp.Literal.number(1), expression=exp.cast(value, "BIGINT")))
+        terms.append(exp.Mul(this=exp.Literal.number(next(primes)), expression=exp.Paren(this=part)))
+    total: exp.Expression = terms[0]
+    for term in terms[1:]:
+        total = exp.Add(this=total, expression=term)
+    return exp.cast(total, "BIGINT")
+
+
+def _checks(name: str, plans: dict[str, SourcePlan], window: FeatureOptions) -> exp.Select:
+    """The window's events of the source as (user_id, ts, check): see :func:`_row_check`."""
+    return exp.select("user_id", "ts", _row_check(name).as_("row_check")).from_(
+        _source_cte(name, plans, window).subquery("e"))
+
+
 def _finish(select: exp.Expression, opts: FeatureOptions, names: dict[str, str]) -> exp.Expression:
     """Bind the settings built here and the ``:reopen_from`` parameter (bound by the driver); name the tables."""
     values = {**_values(opts), "reopen_from": exp.Placeholder(this="reopen_from")}
@@ -233,6 +273,10 @@ def days_query(name: str, plans: dict[str, SourcePlan], window: FeatureOptions, 
     ctes = _rows_ctes(name, plans, window)
     if name in ("clickstream", "article_views"):  # the events again for the capped durations: a second read of
         ctes.append(("durations", _source_cte(name, plans, window)))  # them costs DuckDB less than keeping them
+    ctes.append(("content_checks", exp.select("user_id", exp.cast(exp.column("ts"), "DATE").as_("day"),
+                                              exp.func("SUM", exp.column("row_check")).as_("content"))
+                 .from_(_checks(name, plans, window).subquery("c"))
+                 .group_by("user_id", exp.cast(exp.column("ts"), "DATE"))))
     select = _hoist(_state(f"{name}_days"), ctes)
     if fresh:  # no day kept before the window (nor a table yet to read it from)
         ctes = [(alias, exp.select("user_id", "last_ts").from_("days").where(exp.false()) if alias == "kept_last" else body)
@@ -272,7 +316,7 @@ def changed_days_query(name: str, plans: dict[str, SourcePlan], window: FeatureO
     def day_events(node: exp.Expression) -> exp.Expression:
         return exp.column(_DAY_EVENTS[name]) if isinstance(node, exp.Column) and node.name == "day_events" else node
 
-    select = _with(_state("changed_days"), [("source_events", _source_cte(name, plans, window))])
+    select = _with(_state("changed_days"), [("source_events", _checks(name, plans, window))])
     return _finish(select.transform(day_events), window, {"state_days": tables.days(name)})
 
 

@@ -2,7 +2,8 @@
 -- Reads clickstream_rows (clickstream.sql's own rows: capped durations, device and referrer classes) over the
 -- re-opened days, state_seen (this source's (user, url) first-seen table) for the pages new that day, state_days
 -- (this table) for the last click before the re-opened days (kept_last: none when built from scratch), and
--- durations (its events) for the durations above the cap (capped: reported by a run, as a full build reports them).
+-- durations (its events) for the durations above the cap (capped: reported by a run, as a full build reports them),
+-- and content_checks (per user and day, the sum of its events' checks: incremental._row_check).
 WITH day_rows AS (
     SELECT
         user_id,
@@ -59,8 +60,10 @@ SELECT
     -- a session break across midnight: the day's first click more than the session gap after the last click of
     -- the user's previous active day (kept in the day row, so merging the days needs no window over them)
     CASE WHEN d.first_ts > COALESCE(LAG(d.last_ts) OVER (PARTITION BY d.user_id ORDER BY d.day), k.last_ts) + :session_gap
-        THEN 1 ELSE 0 END AS crossed
+        THEN 1 ELSE 0 END AS crossed,
+    CAST(COALESCE(cc.content, 0) AS BIGINT) AS content
 FROM days AS d
 LEFT JOIN new_items AS n ON n.user_id = d.user_id AND n.first_day = d.day
 LEFT JOIN capped AS c ON c.user_id = d.user_id AND c.day = d.day
 LEFT JOIN kept_last AS k ON k.user_id = d.user_id
+LEFT JOIN content_checks AS cc ON cc.user_id = d.user_id AND cc.day = d.day

@@ -1,6 +1,7 @@
 -- Search state: one row per user and day, the mergeable parts of search_queries.sql's aggregates.
 -- Reads search_rows (search_queries.sql's own rows: the normalised query and its intent) over the re-opened
 -- days, and state_seen (this source's (user, query) first-seen table) for the queries new that day.
+-- content_checks: per user and day, the sum of its events' checks (incremental._row_check).
 WITH days AS (
     SELECT
         user_id,
@@ -20,6 +21,7 @@ WITH days AS (
 new_items AS (
     SELECT user_id, first_day, COUNT(*) AS n FROM state_seen WHERE first_day >= :reopen_from GROUP BY user_id, first_day
 )
-SELECT d.*, CAST(COALESCE(n.n, 0) AS BIGINT) AS new_items
+SELECT d.*, CAST(COALESCE(n.n, 0) AS BIGINT) AS new_items, CAST(COALESCE(cc.content, 0) AS BIGINT) AS content
 FROM days AS d
 LEFT JOIN new_items AS n ON n.user_id = d.user_id AND n.first_day = d.day
+LEFT JOIN content_checks AS cc ON cc.user_id = d.user_id AND cc.day = d.day
