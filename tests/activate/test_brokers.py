@@ -124,3 +124,31 @@ def test_two_deliverers_at_once_share_the_work_and_send_each_event_once(engine_n
         assert ids == _outbox_ids(url)  # each event once: no batch was claimed twice
         delivered = [r.destinations[0].delivered for r in reports]
         assert sum(delivered) == len(ids) and min(delivered) > 0, delivered  # both took a share
+
+
+def test_rabbitmq_messages_no_queue_takes_fail_and_stay_pending(duck_runs, rabbit_queue):
+    """An exchange with no queue bound: every message comes back (``mandatory``) and its event is not counted
+    as delivered; once a queue is bound, the retry delivers them all."""
+    import pika
+
+    url, _ = duck_runs
+    amqp, queue = rabbit_queue
+    exchange = f"{queue}-x"
+    conn = pika.BlockingConnection(pika.URLParameters(amqp))
+    channel = conn.channel()
+    channel.exchange_declare(exchange, exchange_type="direct", durable=False, auto_delete=False)
+    try:
+        settings = with_destination(url, "mq", type="rabbitmq", url=amqp, exchange=exchange, queue=queue)
+        first = deliver(settings).destinations[0]
+        n = len(_outbox_ids(url))
+        assert first.delivered == 0 and first.status == {"pending": n}
+        assert "unroutable" in (first.last_error or "")
+        channel.queue_declare(queue, durable=True)
+        channel.queue_bind(queue, exchange, routing_key=queue)
+        with connect(url) as wh:
+            wh.execute("UPDATE segment_deliveries SET next_attempt_at = :t", {"t": dt.datetime(2000, 1, 1)})
+        back = deliver(settings).destinations[0]
+        assert back.delivered == n and sorted(p.message_id for p, _ in rabbit_messages(amqp, queue)) == _outbox_ids(url)
+    finally:
+        channel.exchange_delete(exchange)
+        conn.close()
