@@ -4,7 +4,9 @@
 
 The outbox is filled with N synthetic ``moved`` events (no pipeline run: the sending is what is measured),
 then one ``deliver`` pass sends them all to a fresh queue / stream / subject of the local RabbitMQ, Redis
-and NATS servers, and to a webhook served by ``http.server`` in this process. Writes
+and NATS servers, and to a webhook served by ``http.server`` in a process of its own (bench/hook_server.py); then the webhook
+one request at a time against 8 in flight (``concurrency``), on this host and with each answer held 20 ms (a
+remote endpoint; 2,000 events). Writes
 bench/results/deliver.{json,md}: events per second per warehouse and destination (one run each, on a
 shared 2-core machine: the load average is recorded).
 """
@@ -22,6 +24,8 @@ from typing import Any
 import pandas as pd
 
 RESULTS = Path(__file__).resolve().parent / "results"
+#: the slow webhook's answer time: a remote endpoint's round trip
+SLOW_HOOK_S = 0.02
 POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
@@ -76,33 +80,70 @@ def _cleanup(token: str) -> None:
     asyncio.run(drop())
 
 
-def bench(n: int, warehouses: list[str], folder: Path) -> list[dict[str, Any]]:
+def _hook_server(delay_s: float) -> tuple[Any, str]:
+    """The receiver in its own process (bench/hook_server.py) on a free port: (process, URL)."""
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "bench.hook_server", str(port), str(delay_s)],
+                            cwd=Path(__file__).resolve().parents[1])
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    return proc, f"http://127.0.0.1:{port}/hooks/intentseg"
+
+
+def _one(url: str, n: int, kind: str, destination: dict[str, Any]) -> dict[str, Any]:
+    """Fill the outbox with ``n`` events, deliver them to ``destination`` in one pass; the row of the table."""
     from intentseg.activate.deliver import deliver
     from intentseg.config import Settings
-    from tests.activate.conftest import Receiver
+
+    _fill(url, n)
+    settings = Settings.model_validate({"warehouse": url, "deliver": {"batch_size": 500,
+                                                                     "destinations": {"d": destination}}})
+    start = time.perf_counter()
+    report = deliver(settings).destinations[0]
+    seconds = time.perf_counter() - start
+    assert report.delivered == n, report
+    return {"destination": kind, "events": n, "seconds": round(seconds, 2), "events_per_s": round(n / seconds)}
+
+
+def bench(n: int, warehouses: list[str], folder: Path) -> list[dict[str, Any]]:
     from tests.conftest import isolated_url
 
     os.environ["BENCH_HOOK_SECRET"] = "bench-secret"
-    receiver = Receiver()
     rows = []
+    same_host, hook_url = _hook_server(0.0)
     try:
         for engine in warehouses:
             for kind in ("webhook", "rabbitmq", "redis", "nats"):
                 token = uuid.uuid4().hex[:8]
                 with isolated_url(engine, folder) as url:
-                    _fill(url, n)
-                    settings = Settings.model_validate({"warehouse": url, "deliver": {
-                        "batch_size": 500, "destinations": {kind: _destinations(token, receiver.url)[kind]}}})
-                    start = time.perf_counter()
-                    report = deliver(settings).destinations[0]
-                    seconds = time.perf_counter() - start
+                    rows.append({"warehouse": engine, **_one(url, n, kind, _destinations(token, hook_url)[kind])})
                 _cleanup(token)
-                assert report.delivered == n, report
-                rows.append({"warehouse": engine, "destination": kind, "events": n, "seconds": round(seconds, 2),
-                             "events_per_s": round(n / seconds)})
                 print(rows[-1], flush=True)
+        # the webhook one request at a time against 8 in flight (``concurrency``): on this host, and 20 ms away
+        for delay_s, where in ((0.0, "same host"), (SLOW_HOOK_S, f"{SLOW_HOOK_S * 1000:.0f} ms away")):
+            proc, url_ = (same_host, hook_url) if delay_s == 0 else _hook_server(delay_s)
+            try:
+                for concurrency in (1, 8):
+                    hook = {**_destinations("x", url_)["webhook"], "concurrency": concurrency}
+                    with isolated_url(warehouses[0], folder) as url:
+                        row = _one(url, min(n, 2_000 if delay_s else n), f"webhook {where}, concurrency {concurrency}", hook)
+                    rows.append({"warehouse": warehouses[0], **row})
+                    print(rows[-1], flush=True)
+            finally:
+                if proc is not same_host:
+                    proc.kill()
     finally:
-        receiver.close()
+        same_host.kill()
     return rows
 
 
@@ -124,8 +165,9 @@ def main(argv: list[str] | None = None) -> None:
              f"{args.events:,} outbox events, one `deliver --once` pass, batches of 500, everything on 127.0.0.1; "
              f"{meta['cpus']} CPUs shared with other jobs (load average {meta['load_average_before'][0]} before, "
              f"{meta['load_average_after'][0]} after). One run each.", "",
-             "| warehouse | destination | seconds | events/s |", "|---|---|---:|---:|"]
-    lines += [f"| {r['warehouse']} | {r['destination']} | {r['seconds']} | {r['events_per_s']:,} |" for r in rows]
+             "| warehouse | destination | events | seconds | events/s |", "|---|---|---:|---:|---:|"]
+    lines += [f"| {r['warehouse']} | {r['destination']} | {r['events']:,} | {r['seconds']} | {r['events_per_s']:,} |"
+              for r in rows]
     (RESULTS / "deliver.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 

@@ -256,6 +256,8 @@ class DestinationSettings(_Section):
     backoff_max_s: float = Field(600, gt=0, description="longest wait between tries")
     timeout_s: float = Field(10, gt=0, description="how long one send may take")
     max_events_per_s: float | None = Field(None, gt=0, description="send at most this many events per second")
+    concurrency: int = Field(8, ge=1, le=64, description="webhook: requests in flight at once (one user's events "
+                                                         "still go one after another, in order)")
 
     @model_validator(mode="after")
     def _needs(self) -> "DestinationSettings":

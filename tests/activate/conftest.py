@@ -12,6 +12,7 @@ import asyncio
 import json
 import os
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -213,11 +214,14 @@ def nats_count(stream: str) -> int:
 # -- a webhook receiver ------------------------------------------------------------------------------------
 class Receiver:
     """A local HTTP server recording every request; ``answers`` (a list of status codes) are served first,
-    then 200."""
+    then 200. ``delay_s``: each answer waits this long (a remote webhook's round trip); ``most_in_flight``: the
+    most requests it held at once."""
 
     def __init__(self) -> None:
         self.requests: list[dict[str, Any]] = []
         self.answers: list[int] = []
+        self.delay_s = 0.0
+        self.in_flight = self.most_in_flight = 0
         self.lock = threading.Lock()
         receiver = self
 
@@ -225,6 +229,11 @@ class Receiver:
             def do_POST(self) -> None:  # noqa: N802 - http.server's name
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 with receiver.lock:
+                    receiver.in_flight += 1
+                    receiver.most_in_flight = max(receiver.most_in_flight, receiver.in_flight)
+                time.sleep(receiver.delay_s)
+                with receiver.lock:
+                    receiver.in_flight -= 1
                     status = receiver.answers.pop(0) if receiver.answers else 200
                     receiver.requests.append({"path": self.path, "headers": dict(self.headers), "body": body,
                                               "status": status})

@@ -72,6 +72,31 @@ def test_every_event_is_posted_once_signed_with_its_idempotency_key(duck_runs, r
     assert again.destinations[0].delivered == 0 and len(receiver.requests) == len(outbox)
 
 
+def test_requests_go_in_parallel_and_each_users_events_in_order(duck_runs, receiver):
+    """With a slow webhook (30 ms per answer) several requests are in flight at once; a user's events (entered in
+    the first run, moved in the second) still arrive one after another, in the outbox's order."""
+    url, _ = duck_runs
+    receiver.delay_s = 0.03
+    report = deliver(_hook(url, receiver, concurrency=4)).destinations[0]
+    outbox = _outbox(url)
+    assert report.delivered == len(outbox) and sorted(receiver.delivered_ids()) == sorted(outbox)
+    assert 1 < receiver.most_in_flight <= 4
+    arrived: dict[int, list] = {}
+    for req in receiver.requests:
+        event = json.loads(req["body"])
+        arrived.setdefault(event["user_id"], []).append(event["occurred_at"])
+    several = {user: times for user, times in arrived.items() if len(times) > 1}
+    assert several, "the two runs gave no user two events"
+    assert all(times == sorted(times) for times in several.values())
+
+
+def test_one_request_at_a_time_with_concurrency_1(duck_runs, receiver):
+    url, _ = duck_runs
+    receiver.delay_s = 0.005
+    report = deliver(_hook(url, receiver, concurrency=1)).destinations[0]
+    assert report.delivered == len(_outbox(url)) and receiver.most_in_flight == 1
+
+
 def _until_done(settings, passes: int = 40):
     """Deliver pass after pass (a pass never retries what failed in it) until nothing is pending."""
     totals = {"delivered": 0, "retrying": 0, "dead": 0}

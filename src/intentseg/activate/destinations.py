@@ -1,8 +1,9 @@
 """Where membership events go: a webhook, RabbitMQ, Redis Streams or NATS JetStream.
 
-Every destination sends one event at a time and answers with ``None`` once the other side has
-acknowledged it (a 2xx answer, a publisher confirm, the stream entry id, the JetStream publish ack), or a
-:class:`Failure`. Clients are imported when a destination of their type is opened; a missing one fails
+A destination answers for each event of a batch with ``None`` once the other side has acknowledged it (a 2xx
+answer, the commit of the batch's AMQP transaction, the stream entry id, the JetStream publish ack), or a
+:class:`Failure`. Redis and NATS send one event at a time; a webhook keeps up to ``concurrency`` requests in
+flight (one user's events in order); RabbitMQ publishes a batch in one transaction. Clients are imported when a destination of their type is opened; a missing one fails
 with the ``pip install`` that brings it. Messages never carry a URL's password (``redact_url``/``scrub``).
 """
 
@@ -13,7 +14,9 @@ import hmac
 import json
 import logging
 import os
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,6 +70,7 @@ class Destination:
     def __init__(self, name: str, settings: DestinationSettings) -> None:
         self.name, self.settings = name, settings
         self._last = 0.0
+        self._pacing = threading.Lock()  # one pace for every thread that sends (the webhook's)
 
     @property
     def where(self) -> str:
@@ -81,20 +85,24 @@ class Destination:
                 out.append(out[-1])
                 continue
             self._pace()
-            try:
-                out.append(self.send_one(event, encode(event)))
-            except Exception as exc:  # noqa: BLE001 - a client's own error: recorded, retried later
-                self.reset()
-                out.append(Failure(self._error(exc), unreachable=True))
+            out.append(self._attempt(event))
         return out
+
+    def _attempt(self, event: dict[str, Any]) -> Failure | None:
+        try:
+            return self.send_one(event, encode(event))
+        except Exception as exc:  # noqa: BLE001 - a client's own error: recorded, retried later
+            self.reset()
+            return Failure(self._error(exc), unreachable=True)
 
     def _pace(self) -> None:
         rate = self.settings.max_events_per_s
         if rate:
-            wait = self._last + 1 / rate - time.monotonic()
-            if wait > 0:
-                time.sleep(wait)
-            self._last = time.monotonic()
+            with self._pacing:
+                wait = self._last + 1 / rate - time.monotonic()
+                if wait > 0:
+                    time.sleep(wait)
+                self._last = time.monotonic()
 
     def _error(self, exc: BaseException) -> str:
         text = f"{type(exc).__name__}: {exc}".strip().rstrip(":")
@@ -129,6 +137,36 @@ class Webhook(Destination):
     @property
     def where(self) -> str:
         return f"webhook {self._host}"  # the path may hold a token: never shown
+
+    def send(self, events: list[dict[str, Any]]) -> list[Failure | None]:
+        """Up to ``concurrency`` requests in flight: one worker per user at a time, so a user's events arrive in
+        the batch's order (entered before moved); users in parallel. A remote webhook's round trip, not this
+        process, sets the pace of one-at-a-time sending. Once the webhook is unreachable no new request starts."""
+        if self.settings.concurrency <= 1 or len(events) <= 1:
+            return super().send(events)
+        by_user: dict[Any, list[int]] = {}
+        for i, event in enumerate(events):
+            by_user.setdefault(event.get("user_id"), []).append(i)
+        out: list[Failure | None] = [None] * len(events)
+        down: list[Failure] = []
+        lock = threading.Lock()
+
+        def send_user(indices: list[int]) -> None:
+            for i in indices:
+                if down:
+                    out[i] = down[0]
+                    continue
+                self._pace()
+                result = self._attempt(events[i])
+                out[i] = result
+                if result is not None and result.unreachable:
+                    with lock:
+                        down.append(result)
+
+        with ThreadPoolExecutor(max_workers=min(self.settings.concurrency, len(by_user))) as pool:
+            for done in [pool.submit(send_user, indices) for indices in by_user.values()]:
+                done.result()
+        return out
 
     def send_one(self, event: dict[str, Any], body: bytes) -> Failure | None:
         headers = {
