@@ -148,6 +148,76 @@ def bench(n_users: int, repeats: int) -> dict:
     return result
 
 
+def bench_server(engine: str, n_users: int) -> dict:
+    """The same steps on MariaDB or PostgreSQL (a fresh database / schema on this machine's server), once each, in
+    this process: the work runs in the server, so wall seconds of the feature call are what is compared. The
+    source tables get an index on the timestamp, as docs/incremental.md advises. Order:
+    the state of days 1..30 (``--full``), day 31 appended, the incremental update, then a full rebuild over the
+    same 31 days, then a second incremental update with nothing new."""
+    import tempfile
+
+    import pandas as pd
+
+    from intentseg.config import Settings
+    from intentseg.features import write_features
+    from intentseg.features.incremental import write_incremental_features
+    from intentseg.warehouse import connect
+    from tests.conftest import isolated_url
+
+    folder = events(n_users)
+    cut = pd.Timestamp(END) - pd.Timedelta(days=1)
+    settings = Settings.model_validate(SETTINGS)
+    result: dict = {"engine": engine, "users": n_users, "load_before": os.getloadavg()[0], "rows": {}}
+
+    def step(call) -> dict:
+        started = time.perf_counter()
+        run = call()
+        return {"seconds": round(time.perf_counter() - started, 2), "mode": getattr(run, "mode", "full build"),
+                "reopened_from": getattr(run, "reopened_from", None)}
+
+    with tempfile.TemporaryDirectory() as tmp, isolated_url(engine, Path(tmp)) as url:
+        frames = {name: pd.read_parquet(folder / f"{name}.parquet") for name in SOURCES}
+        started = time.perf_counter()
+        with connect(url) as wh:
+            for name, df in frames.items():
+                wh.write_table(name, df[df["timestamp"] < cut].sort_values("timestamp"), mode="create")
+                result["rows"][name] = {"days_1_30": int((df["timestamp"] < cut).sum()),
+                                        "day_31": int((df["timestamp"] >= cut).sum())}
+                wh.create_index(name, ["timestamp"])  # as docs/incremental.md advises: the window's rows found by it
+        result["load_s"] = round(time.perf_counter() - started, 1)
+        result["state_days_1_30"] = step(lambda: write_incremental_features(url, settings, full=True))
+        with connect(url) as wh:
+            for name, df in frames.items():
+                wh.write_table(name, df[df["timestamp"] >= cut].sort_values("timestamp"), mode="append")
+        result["incremental"] = step(lambda: write_incremental_features(url, settings))
+        result["full"] = step(lambda: write_features(url, settings))
+        result["incremental_nothing_new"] = step(lambda: write_incremental_features(url, settings))
+    result["ratio"] = round(result["incremental"]["seconds"] / result["full"]["seconds"], 3)
+    result["load_after"] = os.getloadavg()[0]
+    return result
+
+
+def markdown_server(result: dict) -> str:
+    lines = [f"# Incremental features on {result['engine']}: one new day against a full rebuild", "",
+             f"`python -m bench incremental --engine {result['engine']} --users {label(result['users'])}` "
+             "(bench/bench_incremental.py, `bench_server`): the", "events of the DuckDB bench, loaded into a fresh "
+             "database / schema of this machine's server, an index on each source's timestamp; each step once, wall "
+             "seconds of", "the feature call (the work runs in the server). The machine is shared: quote the ratio from one run.", "",
+             f"Last run: {result['when']}.", "",
+             "| users | events days 1..30 | events day 31 | state of days 1..30 s | incremental s (re-opened from) "
+             "| full rebuild s | ratio | incremental, nothing new s |",
+             "|---:|---:|---:|---:|---|---:|---:|---:|"]
+    before = sum(v["days_1_30"] for v in result["rows"].values())
+    day = sum(v["day_31"] for v in result["rows"].values())
+    inc = result["incremental"]
+    lines.append(f"| {result['users']:,} | {before:,} | {day:,} | {result['state_days_1_30']['seconds']} | "
+                 f"{inc['seconds']} ({', '.join(sorted(set((inc['reopened_from'] or {}).values())))}) | "
+                 f"{result['full']['seconds']} | **{result['ratio']:.0%}** | "
+                 f"{result['incremental_nothing_new']['seconds']} |")
+    lines += ["", f"Load average (1 min) before / after: {result['load_before']:.1f} / {result['load_after']:.1f}", ""]
+    return "\n".join(lines)
+
+
 def markdown(result: dict) -> str:
     lines = [
         "# Incremental features: one new day against a full rebuild", "",
@@ -192,8 +262,18 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--users", default="1m", help="users, e.g. 100k or 1m (comma-separated for several)")
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--out", default="incremental", help="results file stem under bench/results/")
+    p.add_argument("--engine", default="duckdb", choices=("duckdb", "postgres", "mysql"),
+                   help="postgres / mysql: this machine's server, each step once (bench_server)")
     args = p.parse_args(argv)
     RESULTS.mkdir(exist_ok=True)
+    if args.engine != "duckdb":
+        server = bench_server(args.engine, parse_size(args.users))
+        server["when"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+        out = args.out if args.out != "incremental" else f"incremental-{args.engine}"
+        (RESULTS / f"{out}.json").write_text(json.dumps(server, indent=2, default=str) + "\n")
+        (RESULTS / f"{out}.md").write_text(markdown_server(server))
+        print(markdown_server(server))
+        return None
     result: dict = {"when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "sizes": []}
     for size in args.users.split(","):
         result["sizes"].append(bench(parse_size(size), args.repeats))
