@@ -271,7 +271,9 @@ def first_seen_query(name: str, plans: dict[str, SourcePlan], window: FeatureOpt
     if fresh:  # no table yet to compare with: drop the NOT EXISTS condition
         select = select.where(select.args["where"].this.this, append=False)
     elif not narrow:
-        probe = select.find(exp.Exists).this  # SELECT 1 FROM state_seen WHERE ... AND s.user_id IN (...)
+        exists = select.find(exp.Exists)
+        assert exists is not None, "first_seen.sql has its NOT EXISTS probe"
+        probe = exists.this  # SELECT 1 FROM state_seen WHERE ... AND s.user_id IN (...)
         probe.set("where", exp.Where(this=probe.args["where"].this.this))
     return _finish(_with(select, ctes), window, {"state_seen": tables.seen(name)})
 
