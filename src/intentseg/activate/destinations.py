@@ -3,8 +3,9 @@
 A destination answers for each event of a batch with ``None`` once the other side has acknowledged it (a 2xx
 answer, the commit of the batch's AMQP transaction, the stream entry id, the JetStream publish ack), or a
 :class:`Failure`. Redis and NATS send one event at a time; a webhook keeps up to ``concurrency`` requests in
-flight (one user's events in order); RabbitMQ publishes a batch in one transaction. Clients are imported when a destination of their type is opened; a missing one fails
-with the ``pip install`` that brings it. Messages never carry a URL's password (``redact_url``/``scrub``).
+flight (one user's events in order); RabbitMQ publishes a batch in one transaction. Clients are imported when a
+destination of their type is opened; a missing one fails with the ``pip install`` that brings it. Messages
+never carry a URL's password (``redact_url``/``scrub``).
 """
 
 from __future__ import annotations
@@ -148,8 +149,7 @@ class Webhook(Destination):
         for i, event in enumerate(events):
             by_user.setdefault(event.get("user_id"), []).append(i)
         out: list[Failure | None] = [None] * len(events)
-        down: list[Failure] = []
-        lock = threading.Lock()
+        down: list[Failure] = []  # the first unreachable failure: no request starts after it
 
         def send_user(indices: list[int]) -> None:
             for i in indices:
@@ -160,8 +160,7 @@ class Webhook(Destination):
                 result = self._attempt(events[i])
                 out[i] = result
                 if result is not None and result.unreachable:
-                    with lock:
-                        down.append(result)
+                    down.append(result)
 
         with ThreadPoolExecutor(max_workers=min(self.settings.concurrency, len(by_user))) as pool:
             for done in [pool.submit(send_user, indices) for indices in by_user.values()]:

@@ -262,7 +262,7 @@ def first_seen_query(name: str, plans: dict[str, SourcePlan], window: FeatureOpt
     ``narrow``: keep the NOT EXISTS probe's ``IN (SELECT user_id FROM items)``, which lets DuckDB and PostgreSQL
     read only the window's users' kept pairs. MariaDB runs it as a dependent subquery that reads the window's
     events again for every event (20k users: over 90 s against 0.5 s without it): there the probe is the
-    (user_id, item) index lookup alone, which the condition adds nothing to.
+    (user_id, item) index lookup alone, which the condition adds nothing to (``Warehouse.semi_join_in_subqueries``).
     """
     rows, item = _ROWS[name]
     ctes = _rows_ctes(name, plans, window)
@@ -408,7 +408,7 @@ def _update_source(wh: Warehouse, name: str, plans: dict[str, SourcePlan], opts:
     seen, days = wh.quote_table(tables.seen(name)), wh.quote_table(tables.days(name))
     wh.execute(f"DELETE FROM {seen} WHERE first_day >= :reopen_from", params)
     wh.execute(f"DELETE FROM {days} WHERE day >= :reopen_from", params)
-    narrow = wh.dialect != "mysql"  # see first_seen_query
+    narrow = wh.semi_join_in_subqueries  # see first_seen_query
     for table, query in ((tables.seen(name), first_seen_query(name, plans, window, tables, fresh=False, narrow=narrow)),
                          (tables.days(name), days_query(name, plans, window, tables, fresh=False))):
         wh.execute(render(exp.Insert(this=_table(table), expression=query), wh.dialect), params)
@@ -478,11 +478,10 @@ def _merge_touched(wh: Warehouse, plans: dict[str, SourcePlan], opts: FeatureOpt
     """The touched users' rows of the feature table replaced by their day rows merged again. (DELETE and
     INSERT cost DuckDB less than an UPDATE of every column: measured at 1M users.)"""
     table, touched = wh.quote_table(target), wh.quote_table(tables.touched)
-    if wh.dialect == "mysql":  # MariaDB 10 runs a DELETE's IN (subquery) once per row (no semi-join in a single-table
-        # DELETE): 233 s of a 100k-user update went there. A multi-table DELETE joins instead.
-        wh.execute(f"DELETE f FROM {table} AS f JOIN (SELECT DISTINCT user_id FROM {touched}) AS t ON f.user_id = t.user_id")
-    else:
+    if wh.semi_join_in_subqueries:
         wh.execute(f"DELETE FROM {table} WHERE user_id IN (SELECT user_id FROM {touched})")
+    else:  # MariaDB 10 would run the IN once per row (233 s of a 100k-user update): a multi-table DELETE joins
+        wh.execute(f"DELETE f FROM {table} AS f JOIN (SELECT DISTINCT user_id FROM {touched}) AS t ON f.user_id = t.user_id")
     query = merged_query(plans, opts, tables, touched_only=True)
     columns = exp.Schema(this=_table(target), expressions=[exp.to_identifier(c) for c in FEATURE_COLUMNS])
     wh.execute(render(exp.Insert(this=columns, expression=query), wh.dialect))

@@ -244,6 +244,9 @@ class Warehouse(ABC):
     type_map: ClassVar[dict[str, str]]
     #: whether DDL (CREATE/DROP/RENAME) can be rolled back inside a transaction.
     transactional_ddl: ClassVar[bool] = True
+    #: whether an ``IN (subquery)`` inside a correlated subquery or a single-table DELETE runs as a semi-join;
+    #: False: once per outer row (MariaDB 10), so such a condition is left out or written as a join instead.
+    semi_join_in_subqueries: ClassVar[bool] = True
     #: whether secondary indexes help joins (DuckDB hash-joins without them, and cannot rename an
     #: indexed table, so it skips them).
     uses_indexes: ClassVar[bool] = True

@@ -311,6 +311,7 @@ class MySQLWarehouse(SQLAlchemyWarehouse):
     engine = "mysql"
     quote_char = "`"
     transactional_ddl = False
+    semi_join_in_subqueries = False
     driver_extra = "mysql"
     default_url_example = "mysql+pymysql://user:password@host:3306/db"
     type_map = {
