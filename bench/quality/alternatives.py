@@ -27,11 +27,10 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from sklearn.metrics import adjusted_rand_score
 
 from bench.quality.datasets import HELD_OUT, OURS, load_truth, materialise
-from bench.quality.suite import ARI_TARGET, DATA, RESULTS, run_pipeline, separability
+from bench.quality.suite import ARI_TARGET, DATA, RESULTS, labelled, persona_centres, run_pipeline, separability
 
 CELLS = 30
 
@@ -101,11 +100,6 @@ def _cells(merge: str) -> Callable[[np.ndarray, int, int], np.ndarray]:
     return fit
 
 
-def _persona_centres(Z: np.ndarray, y: np.ndarray) -> np.ndarray:
-    means = np.stack([Z[y == c].mean(axis=0) for c in range(y.max() + 1)])
-    return ((Z[:, None, :] - means[None]) ** 2).sum(axis=2).argmin(axis=1)
-
-
 METHODS: dict[str, Callable[[np.ndarray, int, int], np.ndarray]] = {
     "kmeans": _kmeans,
     "kmeans, shares scaled": lambda Z, k, seed: _kmeans(_scaled(Z), k, seed),
@@ -128,16 +122,14 @@ def evaluate(name: str, n_users: int, seed: int) -> dict[str, Any]:
     true_k = int(facts["true_k"])
     _, sel, _ = run_pipeline(folder, true_k, work, seed)
     truth = load_truth(folder)
-    persona = pd.Series(sel["user_ids"]).map(truth.set_index("user_id")["persona"])
-    keep = persona.notna().to_numpy()
-    Z, y = sel["Z"][keep], pd.factorize(persona[keep])[0]
+    Z, y = labelled(sel["user_ids"], sel["Z"], truth)
     row: dict[str, Any] = {"dataset": name, "true_k": true_k,
                            "separable": separability(sel["user_ids"], sel["Z"], truth, seed)["separable"], "ari": {}}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # GMM convergence warnings: the ARI says how it ended
         for method, fit in METHODS.items():
             row["ari"][method] = round(float(adjusted_rand_score(y, fit(Z, true_k, seed))), 3)
-    row["ari"]["persona centres"] = round(float(adjusted_rand_score(y, _persona_centres(Z, y))), 3)
+    row["ari"]["persona centres"] = round(float(adjusted_rand_score(y, persona_centres(Z, y)[1])), 3)
     print(json.dumps(row), flush=True)
     return row
 

@@ -18,8 +18,9 @@ on a new DuckDB file, reading the Parquet files in place (the ``--events DIR`` p
   the ARI with the personas' own means as the centres; whether K-Means' objective prefers another
   partition (Lloyd's algorithm started at the persona means walks away from them, or ends at a higher
   within-segment sum of squares than K-Means' own fit at the true k: then no better start or more
-  restarts of K-Means finds the personas); and the ARI of 30 K-Means cells each given,
-  by an oracle, to its majority persona (many centres, ideally merged). A dataset is *centre-separable* when the first reaches 0.90;
+  restarts of K-Means finds the personas); and the ARI of 30 K-Means cells each given, by an oracle, to
+  its majority persona (many centres, ideally merged). A dataset is *centre-separable* when the first
+  reaches 0.90;
 * without a truth (real data): segments fitted on the events before a cut must order each user's
   activity after it: Spearman correlation between segment id (0 = least engaged) and future events,
   and the mean future events per tier, at the chosen k and at k = 3.
@@ -87,6 +88,19 @@ def tiers_follow(assignments: pd.DataFrame, truth: pd.DataFrame) -> tuple[bool, 
     return bool(len(means) == 3 and np.all(np.diff(means.to_numpy()) > 0)), [round(float(v), 2) for v in means]
 
 
+def labelled(user_ids: np.ndarray, Z: np.ndarray, truth: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The rows of ``Z`` (one per user of ``user_ids``) whose user has a persona, and the persona as 0..k-1."""
+    persona = pd.Series(user_ids).map(truth.set_index("user_id")["persona"])
+    keep = persona.notna().to_numpy()
+    return Z[keep], pd.factorize(persona[keep])[0]
+
+
+def persona_centres(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The personas' means in ``X`` (labels ``y`` = 0..k-1) and each row's nearest of them."""
+    means = np.stack([X[y == c].mean(axis=0) for c in range(int(y.max()) + 1)])
+    return means, ((X[:, None, :] - means[None]) ** 2).sum(axis=2).argmin(axis=1)
+
+
 def separability(user_ids: np.ndarray, Z: np.ndarray, truth: pd.DataFrame, seed: int) -> dict:
     """Supervised upper bound: 5-fold accuracy (and ARI of the predictions) of LDA and a random forest
     predicting the persona from the transformed model features ``Z`` (rows = ``user_ids``)."""
@@ -96,9 +110,7 @@ def separability(user_ids: np.ndarray, Z: np.ndarray, truth: pd.DataFrame, seed:
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
     from threadpoolctl import threadpool_limits
 
-    persona = pd.Series(user_ids).map(truth.set_index("user_id")["persona"])
-    keep = persona.notna().to_numpy()
-    X, y = Z[keep], pd.factorize(persona[keep])[0]
+    X, y = labelled(user_ids, Z, truth)
     cv = StratifiedKFold(5, shuffle=True, random_state=seed)
     out: dict[str, Any] = {}
     with threadpool_limits(1):
@@ -127,12 +139,9 @@ def centre_ceiling(user_ids: np.ndarray, Z: np.ndarray, truth: pd.DataFrame, see
     from sklearn.cluster import KMeans
     from threadpoolctl import threadpool_limits
 
-    persona = pd.Series(user_ids).map(truth.set_index("user_id")["persona"])
-    keep = persona.notna().to_numpy()
-    X, y = Z[keep], pd.factorize(persona[keep])[0]
+    X, y = labelled(user_ids, Z, truth)
     k = int(y.max()) + 1
-    means = np.stack([X[y == c].mean(axis=0) for c in range(k)])
-    nearest = ((X[:, None, :] - means[None]) ** 2).sum(axis=2).argmin(axis=1)
+    means, nearest = persona_centres(X, y)
     with threadpool_limits(1):
         own = KMeans(k, n_init=10, random_state=seed).fit(X)
         from_personas = KMeans(k, init=means, n_init=1).fit(X)
