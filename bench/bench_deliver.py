@@ -4,11 +4,10 @@
 
 The outbox is filled with N synthetic ``moved`` events (no pipeline run: the sending is what is measured),
 then one ``deliver`` pass sends them all to a fresh queue / stream / subject of the local RabbitMQ, Redis
-and NATS servers, and to a webhook served by ``http.server`` in a process of its own (bench/hook_server.py); then the webhook
-one request at a time against 8 in flight (``concurrency``), on this host and with each answer held 20 ms (a
-remote endpoint; 2,000 events). Writes
-bench/results/deliver.{json,md}: events per second per warehouse and destination (one run each, on a
-shared 2-core machine: the load average is recorded).
+and NATS servers, and to a webhook served by ``http.server`` in a process of its own (bench/hook_server.py);
+then the webhook one request at a time against 8 in flight (``concurrency``), on this host and with each
+answer held 20 ms (a remote endpoint; 2,000 events). Writes bench/results/deliver.{json,md}: events per
+second per warehouse and destination (one run each, on a shared 2-core machine: the load average is recorded).
 """
 
 from __future__ import annotations

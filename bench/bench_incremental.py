@@ -202,7 +202,8 @@ def markdown_server(result: dict) -> str:
              f"`python -m bench incremental --engine {result['engine']} --users {label(result['users'])}` "
              "(bench/bench_incremental.py, `bench_server`): the", "events of the DuckDB bench, loaded into a fresh "
              "database / schema of this machine's server, an index on each source's timestamp; each step once, wall "
-             "seconds of", "the feature call (the work runs in the server). The machine is shared: quote the ratio from one run.", "",
+             "seconds of", "the feature call (the work runs in the server). The machine is shared: quote the ratio "
+             "from one run.", "",
              f"Last run: {result['when']}.", "",
              "| users | events days 1..30 | events day 31 | state of days 1..30 s | incremental s (re-opened from) "
              "| full rebuild s | ratio | incremental, nothing new s |",
